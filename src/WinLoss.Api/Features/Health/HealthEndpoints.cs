@@ -1,0 +1,31 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using WinLoss.Api.Infrastructure.Database;
+
+namespace WinLoss.Api.Features.Health;
+
+/// <summary>Liveness (the process answers) and readiness (database reachable, schema current).</summary>
+public static class HealthEndpoints
+{
+    public sealed record HealthStatus(string Status, string? Detail = null);
+
+    public static void MapHealthEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/health").WithTags("Health").AllowAnonymous();
+        group.MapGet("/live", () => TypedResults.Ok(new HealthStatus("live"))).WithName("Live").WithSummary("The process is running");
+        group.MapGet("/ready", Ready).WithName("Ready").WithSummary("Database reachable and schema current");
+    }
+
+    private static async Task<Results<Ok<HealthStatus>, JsonHttpResult<HealthStatus>>> Ready(Db db, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await db.OpenAsync(cancellationToken);
+            if (await Migrator.IsCurrentAsync(connection, cancellationToken)) return TypedResults.Ok(new HealthStatus("ready"));
+            return TypedResults.Json(new HealthStatus("not_ready", "schema is not current"), statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException)
+        {
+            return TypedResults.Json(new HealthStatus("not_ready", "database unreachable"), statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+    }
+}

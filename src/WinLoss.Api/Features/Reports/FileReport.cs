@@ -1,0 +1,153 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Dapper;
+using FluentValidation;
+using Mediator;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Data.Sqlite;
+using WinLoss.Api.Infrastructure.Auth;
+using WinLoss.Api.Infrastructure.Database;
+using WinLoss.Api.Infrastructure.Errors;
+using WinLoss.Api.Infrastructure.Http;
+
+namespace WinLoss.Api.Features.Reports;
+
+/// <summary>
+/// File a win/loss report. With an Idempotency-Key: a retry with the same body returns the original
+/// 201 (same id), the same key with another body is 422, a retry while the first is in flight is 409.
+/// The key is stored in the same transaction as the report, so the promise survives a crash.
+/// </summary>
+public sealed record FileReport(ReportInput Report, Caller Caller, string? IdempotencyKey, byte[] RequestHash)
+    : ICommand<FileReportResult>;
+
+public sealed record FileReportResult(ReportDto Report, bool Replayed);
+
+public sealed class FileReportValidator : AbstractValidator<FileReport>
+{
+    public FileReportValidator(ReportInputValidator report)
+    {
+        RuleFor(x => x).Custom((command, context) =>
+        {
+            foreach (var failure in report.Validate(command.Report).Errors) context.AddFailure(failure);
+            if (command.IdempotencyKey is { } key && !IdempotencyKeys.IsValid(key))
+                context.AddFailure("Idempotency-Key", "The Idempotency-Key header must be 1 to 255 visible ASCII characters.");
+        });
+    }
+}
+
+public sealed class FileReportHandler(Writer writer, Db db, IdempotencyKeys inFlight) : ICommandHandler<FileReport, FileReportResult>
+{
+    private const string FindKeySql =
+        "SELECT request_hash AS RequestHash, response_body AS ResponseBody FROM idempotency_keys WHERE user_id = @userId AND key = @key";
+    private const string StoreKeySql =
+        """
+        INSERT INTO idempotency_keys (user_id, key, request_hash, response_status, response_body, location, created_at)
+        VALUES (@userId, @key, @hash, 201, @body, @location, @now)
+        """;
+    private const string RepRoleSql = "SELECT role FROM users WHERE id = @id";
+
+    public async ValueTask<FileReportResult> Handle(FileReport command, CancellationToken cancellationToken)
+    {
+        var caller = command.Caller;
+        var repId = ResolveRep(caller, command.Report.RepId);
+        var key = command.IdempotencyKey;
+        if (key is null) return new FileReportResult(await writer.ExecuteAsync((c, t) => Insert(c, t, command, repId), cancellationToken), false);
+
+        if (!inFlight.TryEnter(caller.UserId, key))
+            throw new ConflictException("A request with this Idempotency-Key is still being processed; retry shortly.");
+        try
+        {
+            await using (var connection = await db.OpenAsync(cancellationToken))
+            {
+                var stored = await connection.QuerySingleOrDefaultAsync<StoredKey>(new CommandDefinition(
+                    FindKeySql, new { userId = caller.UserId, key }, cancellationToken: cancellationToken));
+                if (stored is not null) return Replay(stored, command.RequestHash);
+            }
+            return await writer.ExecuteAsync((c, t) =>
+            {
+                // Re-check inside the write transaction: the read above may be stale.
+                var stored = c.QuerySingleOrDefault<StoredKey>(FindKeySql, new { userId = caller.UserId, key }, t);
+                if (stored is not null) return Replay(stored, command.RequestHash);
+                var report = Insert(c, t, command, repId);
+                c.Execute(StoreKeySql, new
+                {
+                    userId = caller.UserId, key, hash = command.RequestHash,
+                    body = JsonSerializer.Serialize(report, JsonBody.Options),
+                    location = $"/api/v1/reports/{report.Id}", now = report.CreatedAt,
+                }, t);
+                return new FileReportResult(report, false);
+            }, cancellationToken);
+        }
+        finally
+        {
+            inFlight.Exit(caller.UserId, key);
+        }
+    }
+
+    private static FileReportResult Replay(StoredKey stored, byte[] requestHash)
+    {
+        if (!CryptographicOperations.FixedTimeEquals(stored.RequestHash, requestHash))
+            throw new UnprocessableException("This Idempotency-Key was already used with a different request body.");
+        return new FileReportResult(JsonSerializer.Deserialize<ReportDto>(stored.ResponseBody, JsonBody.Options)!, true);
+    }
+
+    private static long ResolveRep(Caller caller, long? requested)
+    {
+        if (requested is null || requested == caller.UserId) return caller.UserId;
+        if (!caller.CanActForOthers) throw new ForbiddenException("Only analysts and admins may file a report on behalf of a rep (repId).");
+        return requested.Value;
+    }
+
+    private static ReportDto Insert(SqliteConnection c, SqliteTransaction t, FileReport command, long repId)
+    {
+        if (repId != command.Caller.UserId)
+        {
+            var role = c.ExecuteScalar<string?>(RepRoleSql, new { id = repId }, t);
+            if (role != Roles.Rep) throw Invalid.Field("repId", $"No rep with id {repId}.");
+        }
+        var report = ReportStore.Insert(c, t, command.Report, repId, command.Caller.UserId, Clock.Now());
+        ReportEvents.Written(c, t, report.Id);
+        return report;
+    }
+
+    private sealed class StoredKey
+    {
+        public byte[] RequestHash { get; init; } = [];
+        public string ResponseBody { get; init; } = "";
+    }
+
+    public static void Map(RouteGroupBuilder group) =>
+        group.MapPost("/", Endpoint)
+            .WithName("FileReport")
+            .WithSummary("File a win/loss report")
+            .WithDescription("One report per dealId (409 with a link to the first). Send an Idempotency-Key header to make retries safe.")
+            .Accepts<ReportInput>("application/json")
+            .RequireAuthorization(Policies.FileReport)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
+    private static async Task<Created<ReportDto>> Endpoint(HttpContext http, ISender sender, CancellationToken cancellationToken)
+    {
+        var (input, raw) = await JsonBody.ReadAsync<ReportInput>(http.Request, cancellationToken: cancellationToken);
+        string? key = http.Request.Headers["Idempotency-Key"];
+        var result = await sender.Send(new FileReport(input, Caller.From(http.User), key, SHA256.HashData(raw)), cancellationToken);
+        http.Response.Headers.ETag = ReportStore.ETag(result.Report.Id, result.Report.Version);
+        if (result.Replayed) http.Response.Headers["Idempotent-Replayed"] = "true";
+        return TypedResults.Created($"/api/v1/reports/{result.Report.Id}", result.Report);
+    }
+}
+
+/// <summary>Idempotency keys being processed right now in this process (one SQLite writer ⇒ one process).</summary>
+public sealed class IdempotencyKeys
+{
+    private readonly ConcurrentDictionary<(long, string), byte> _inFlight = new();
+
+    public bool TryEnter(long userId, string key) => _inFlight.TryAdd((userId, key), 0);
+    public void Exit(long userId, string key) => _inFlight.TryRemove((userId, key), out _);
+
+    public static bool IsValid(string key) => key.Length is > 0 and <= 255 && key.All(ch => ch is >= '!' and <= '~');
+}

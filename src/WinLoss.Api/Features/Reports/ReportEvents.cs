@@ -1,0 +1,22 @@
+using Microsoft.Data.Sqlite;
+
+namespace WinLoss.Api.Features.Reports;
+
+/// <summary>
+/// Called inside the write transaction whenever a report's stored state changes (filed, amended,
+/// deleted, re-attributed), so read models update atomically with the write.
+/// </summary>
+public static class ReportEvents
+{
+    /// <summary>Before a report changes: remove its current contribution from read models.</summary>
+    public static void Removing(SqliteConnection connection, SqliteTransaction transaction, long reportId)
+    {
+        _ = connection; _ = transaction; _ = reportId;
+    }
+
+    /// <summary>After a report was written: add its contribution to read models.</summary>
+    public static void Written(SqliteConnection connection, SqliteTransaction transaction, long reportId)
+    {
+        _ = connection; _ = transaction; _ = reportId;
+    }
+}

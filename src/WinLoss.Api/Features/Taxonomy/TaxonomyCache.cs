@@ -1,0 +1,50 @@
+using Dapper;
+using WinLoss.Api.Infrastructure.Database;
+
+namespace WinLoss.Api.Features.Taxonomy;
+
+/// <summary>
+/// In-memory copy of the small taxonomy tables that every report is validated against
+/// (categories, catalogue ids). Loaded lazily; every command that changes the taxonomy calls
+/// <see cref="Invalidate"/> after its commit.
+/// </summary>
+public sealed class TaxonomyCache(Db db)
+{
+    public sealed record Snapshot(
+        HashSet<string> ReasonCategories,
+        HashSet<string> ObjectionCategories,
+        HashSet<string> ActiveMessages,
+        HashSet<string> AllMessages,
+        HashSet<string> ActiveCollateral,
+        HashSet<string> AllCollateral);
+
+    private volatile Snapshot? _snapshot;
+
+    public Snapshot Current => _snapshot ?? Load();
+
+    public void Invalidate() => _snapshot = null;
+
+    private Snapshot Load()
+    {
+        using var connection = db.Open();
+        using var grid = connection.QueryMultiple(
+            """
+            SELECT code FROM reason_categories;
+            SELECT code FROM objection_categories;
+            SELECT id, active FROM catalog_messages;
+            SELECT id, active FROM catalog_collateral;
+            """);
+        var reasons = grid.Read<string>().ToHashSet(StringComparer.Ordinal);
+        var objections = grid.Read<string>().ToHashSet(StringComparer.Ordinal);
+        var messages = grid.Read<(string Id, bool Active)>().ToList();
+        var collateral = grid.Read<(string Id, bool Active)>().ToList();
+        var snapshot = new Snapshot(
+            reasons, objections,
+            messages.Where(m => m.Active).Select(m => m.Id).ToHashSet(StringComparer.Ordinal),
+            messages.Select(m => m.Id).ToHashSet(StringComparer.Ordinal),
+            collateral.Where(m => m.Active).Select(m => m.Id).ToHashSet(StringComparer.Ordinal),
+            collateral.Select(m => m.Id).ToHashSet(StringComparer.Ordinal));
+        _snapshot = snapshot;
+        return snapshot;
+    }
+}

@@ -1,0 +1,109 @@
+using System.Collections.Concurrent;
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Dapper;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+using WinLoss.Api.Infrastructure.Database;
+
+namespace WinLoss.Api.Infrastructure.Auth;
+
+/// <summary>
+/// "Authorization: Bearer wl_..." → the key's user and role. Resolved keys are cached in memory
+/// (a key lookup per request would cost a read per request); revocation evicts the cache entry,
+/// so a revoked key stops working immediately. last_used_at is written at most once a minute per key.
+/// </summary>
+public sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    KeyCache cache,
+    Db db,
+    Writer writer)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "ApiKey";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        string? header = Request.Headers.Authorization;
+        if (string.IsNullOrEmpty(header)) return AuthenticateResult.NoResult();
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            return AuthenticateResult.Fail("Use Authorization: Bearer <api key>.");
+        var key = header["Bearer ".Length..].Trim();
+        if (key.Length is 0 or > 200) return AuthenticateResult.Fail("Invalid API key.");
+
+        var hash = ApiKeys.Hash(key);
+        var hashKey = Convert.ToHexString(hash);
+        if (!cache.TryGet(hashKey, out var entry))
+        {
+            await using var connection = await db.OpenAsync(Context.RequestAborted);
+            var row = await connection.QuerySingleOrDefaultAsync<KeyRow>(new CommandDefinition(
+                """
+                SELECT k.id AS KeyId, k.user_id AS UserId, u.role AS Role, k.hash AS Hash
+                FROM api_keys k JOIN users u ON u.id = k.user_id
+                WHERE k.hash = @hash AND k.revoked_at IS NULL
+                """, new { hash }, cancellationToken: Context.RequestAborted));
+            if (row is null || !ApiKeys.FixedTimeEquals(row.Hash, hash)) return AuthenticateResult.Fail("Invalid API key.");
+            entry = new KeyCache.Entry(row.KeyId, row.UserId, row.Role);
+            cache.Set(hashKey, entry);
+        }
+
+        if (cache.ShouldTouch(entry.KeyId))
+        {
+            var now = Database.Clock.Now();
+            _ = writer.ExecuteAsync((c, t) =>
+                c.Execute("UPDATE api_keys SET last_used_at = @now WHERE id = @id", new { now, id = entry.KeyId }, t));
+        }
+
+        var identity = new ClaimsIdentity(
+        [
+            new Claim(ClaimTypes.NameIdentifier, entry.UserId.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            new Claim(ClaimTypes.Role, entry.Role),
+            new Claim("key_id", entry.KeyId.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        ], SchemeName);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
+        WriteProblem(StatusCodes.Status401Unauthorized, "Unauthorized", "A valid API key is required: Authorization: Bearer <key>.");
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+        WriteProblem(StatusCodes.Status403Forbidden, "Forbidden", "Your role may not do this.");
+
+    private Task WriteProblem(int status, string title, string detail)
+    {
+        Response.StatusCode = status;
+        if (status == 401) Response.Headers.WWWAuthenticate = "Bearer";
+        return Results.Problem(statusCode: status, title: title, detail: detail).ExecuteAsync(Context);
+    }
+
+    private sealed record KeyRow(long KeyId, long UserId, string Role, byte[] Hash);
+}
+
+public sealed class KeyCache
+{
+    public sealed record Entry(long KeyId, long UserId, string Role);
+
+    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<long, long> _lastTouch = new();
+
+    public bool TryGet(string hashHex, out Entry entry) => _entries.TryGetValue(hashHex, out entry!);
+
+    public void Set(string hashHex, Entry entry)
+    {
+        if (_entries.Count > 100_000) _entries.Clear();
+        _entries[hashHex] = entry;
+    }
+
+    /// <summary>Forget every cached key (after a revocation or role change).</summary>
+    public void Clear() => _entries.Clear();
+
+    public bool ShouldTouch(long keyId)
+    {
+        var now = Environment.TickCount64;
+        var last = _lastTouch.GetOrAdd(keyId, 0);
+        if (last != 0 && now - last < 60_000) return false;
+        return _lastTouch.TryUpdate(keyId, now, last);
+    }
+}

@@ -1,0 +1,76 @@
+using FluentValidation;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+
+namespace WinLoss.Api.Infrastructure.Errors;
+
+/// <summary>Maps every exception to RFC 9457 problem+json. Never leaks a stack trace or exception message for 500s.</summary>
+public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService problems, ILogger<ProblemDetailsExceptionHandler> logger)
+    : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        ProblemDetails problem = exception switch
+        {
+            ValidationException v => Validation(v),
+            ProblemException p => FromProblem(p),
+            BadHttpRequestException b => new ProblemDetails
+            {
+                Status = b.StatusCode,
+                Title = b.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Payload too large" : "Bad request",
+                Detail = b.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The request body is too large." : "The request could not be read.",
+            },
+            OperationCanceledException when context.RequestAborted.IsCancellationRequested => new ProblemDetails
+            {
+                Status = 499, Title = "Client closed request",
+            },
+            _ => new ProblemDetails
+            {
+                Status = StatusCodes.Status500InternalServerError,
+                Title = "Internal server error",
+                Detail = "An unexpected error occurred. It has been logged.",
+            },
+        };
+        if (problem.Status >= 500)
+            logger.LogError(exception, "Unhandled exception for {Method} {Path}", context.Request.Method, context.Request.Path);
+
+        context.Response.StatusCode = problem.Status ?? 500;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = problem,
+            Exception = exception,
+        });
+    }
+
+    private static HttpValidationProblemDetails Validation(ValidationException exception)
+    {
+        var errors = exception.Errors
+            .GroupBy(e => ToCamelPath(e.PropertyName), StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Select(e => e.ErrorMessage).Distinct().ToArray(), StringComparer.Ordinal);
+        return new HttpValidationProblemDetails(errors)
+        {
+            Status = StatusCodes.Status400BadRequest,
+            Title = "One or more fields are invalid.",
+            Detail = string.Join(" ", errors.Select(e => $"{e.Key}: {e.Value[0]}")),
+        };
+    }
+
+    private static ProblemDetails FromProblem(ProblemException p)
+    {
+        var problem = new ProblemDetails { Status = p.Status, Title = p.Title, Detail = p.Detail };
+        foreach (var (key, value) in p.Extensions) problem.Extensions[key] = value;
+        return problem;
+    }
+
+    /// <summary>FluentValidation names nested members "Objections[2].Category"; the API speaks camelCase JSON paths.</summary>
+    public static string ToCamelPath(string path)
+    {
+        if (string.IsNullOrEmpty(path)) return "$";
+        var parts = path.Split('.');
+        for (var i = 0; i < parts.Length; i++)
+            if (parts[i].Length > 0 && char.IsUpper(parts[i][0]))
+                parts[i] = char.ToLowerInvariant(parts[i][0]) + parts[i][1..];
+        return string.Join('.', parts);
+    }
+}

@@ -1,0 +1,84 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using WinLoss.Api.Infrastructure.Errors;
+
+namespace WinLoss.Api.Infrastructure.Http;
+
+/// <summary>
+/// Reads a JSON request body strictly: application/json only (415), a byte limit (413), unknown
+/// properties and wrong types rejected as 400 naming the JSON path. Returns the raw bytes too
+/// (for idempotency hashing).
+/// </summary>
+public static class JsonBody
+{
+    public const int DefaultLimit = 64 * 1024;
+
+    public static readonly JsonSerializerOptions Options = Create();
+
+    private static JsonSerializerOptions Create()
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
+        {
+            UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+            MaxDepth = 16,
+            AllowTrailingCommas = false,
+            ReadCommentHandling = JsonCommentHandling.Disallow,
+            NumberHandling = JsonNumberHandling.Strict,
+            DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        };
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
+
+    public static async Task<(T Value, byte[] Raw)> ReadAsync<T>(HttpRequest request, int limit = DefaultLimit, CancellationToken cancellationToken = default)
+        where T : class
+    {
+        var contentType = request.ContentType;
+        if (contentType is null || !contentType.Split(';')[0].Trim().Equals("application/json", StringComparison.OrdinalIgnoreCase))
+            throw new UnsupportedMediaTypeException("Send the body as application/json.");
+        if (request.ContentLength > limit)
+            throw new PayloadTooLargeException($"The body may be at most {limit} bytes.");
+
+        var raw = await ReadLimitedAsync(request.Body, limit, cancellationToken);
+        if (raw.Length == 0) throw Invalid.Field("$", "A JSON body is required.");
+        T? value;
+        try
+        {
+            value = JsonSerializer.Deserialize<T>(raw, Options);
+        }
+        catch (JsonException ex)
+        {
+            throw Invalid.Field(PathOf(ex.Path), Describe(ex));
+        }
+        return value is null ? throw Invalid.Field("$", "A JSON object is required.") : (value, raw);
+    }
+
+    private static async Task<byte[]> ReadLimitedAsync(Stream body, int limit, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        int read;
+        while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            buffer.Write(chunk, 0, read);
+            if (buffer.Length > limit) throw new PayloadTooLargeException($"The body may be at most {limit} bytes.");
+        }
+        return buffer.ToArray();
+    }
+
+    /// <summary>"$.objections[2].category" → "objections[2].category"; "$" stays "$".</summary>
+    public static string PathOf(string? jsonPath)
+    {
+        if (string.IsNullOrEmpty(jsonPath) || jsonPath == "$") return "$";
+        return jsonPath.StartsWith("$.", StringComparison.Ordinal) ? jsonPath[2..] : jsonPath.TrimStart('$');
+    }
+
+    private static string Describe(JsonException ex)
+    {
+        var message = ex.Message;
+        if (message.Contains("could not be mapped", StringComparison.Ordinal)) return "Unknown property.";
+        if (message.Contains("maximum configured depth", StringComparison.Ordinal)) return "The JSON is nested too deeply.";
+        if (message.Contains("could not be converted", StringComparison.Ordinal)) return "Wrong type for this field.";
+        return "Malformed JSON.";
+    }
+}

@@ -1,0 +1,66 @@
+using FluentValidation;
+using Mediator;
+using Microsoft.AspNetCore.Authentication;
+using WinLoss.Api.Features.Health;
+using WinLoss.Api.Features.Reports;
+using WinLoss.Api.Features.Taxonomy;
+using WinLoss.Api.Infrastructure.Auth;
+using WinLoss.Api.Infrastructure.Behaviors;
+using WinLoss.Api.Infrastructure.Database;
+using WinLoss.Api.Infrastructure.Errors;
+using WinLoss.Api.Infrastructure.Http;
+using WinLoss.Api.Infrastructure.OpenApi;
+
+var builder = WebApplication.CreateBuilder(args);
+
+if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ASPNETCORE_URLS")))
+    builder.WebHost.UseUrls("http://localhost:5080");
+builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 64 * 1024 * 1024);
+
+var dbPath = builder.Configuration["WINLOSS_DB"] ?? Environment.GetEnvironmentVariable("WINLOSS_DB") ?? "./data/winloss.db";
+builder.Services.AddSingleton(new Db(dbPath));
+builder.Services.AddSingleton<Writer>();
+builder.Services.AddSingleton<KeyCache>();
+builder.Services.AddSingleton<TaxonomyCache>();
+builder.Services.AddSingleton<IdempotencyKeys>();
+
+builder.Services.AddMediator((MediatorOptions options) =>
+{
+    options.ServiceLifetime = ServiceLifetime.Scoped;
+    options.Assemblies = [typeof(Program)];
+    options.PipelineBehaviors = [typeof(ValidationBehavior<,>)];
+});
+builder.Services.AddValidatorsFromAssemblyContaining<Program>(ServiceLifetime.Singleton, includeInternalTypes: false);
+
+builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
+    ctx.ProblemDetails.Instance ??= ctx.HttpContext.Request.Path);
+builder.Services.AddExceptionHandler<ProblemDetailsExceptionHandler>();
+builder.Services.ConfigureHttpJsonOptions(o =>
+{
+    o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase;
+});
+
+builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+    .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+builder.Services.AddAuthorization(Policies.Add);
+
+builder.Services.AddEndpointsApiExplorer();
+builder.Services.AddWinLossSwagger();
+
+var app = builder.Build();
+
+var db = app.Services.GetRequiredService<Db>();
+Migrator.Migrate(db, app.Logger);
+AdminBootstrap.EnsureAdmin(db, builder.Configuration["WINLOSS_ADMIN_KEY"] ?? Environment.GetEnvironmentVariable("WINLOSS_ADMIN_KEY"), app.Logger);
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseSwagger();
+app.UseSwaggerUI();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapHealthEndpoints();
+app.MapReportEndpoints();
+
+app.Run();
