@@ -55,6 +55,7 @@ AdminBootstrap.EnsureAdmin(db, builder.Configuration["WINLOSS_ADMIN_KEY"] ?? Env
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseStaticFiles();
 app.UseSwagger();
 app.UseSwaggerUI();
 app.UseAuthentication();
