@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Data.Sqlite;
+
+namespace WinLoss.Tests.Infrastructure;
+
+/// <summary>
+/// The real service as a separate OS process (dotnet WinLoss.Api.dll) on a free loopback port and a
+/// given SQLite file. Used where the in-memory test host is not enough: kill -9 durability, browser tests.
+/// </summary>
+public sealed class ServiceProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    public string BaseUrl { get; }
+    public string DbPath { get; }
+    public int Id => _process.Id;
+    public System.Text.StringBuilder Output { get; } = new();
+
+    private ServiceProcess(Process process, string baseUrl, string dbPath)
+    {
+        _process = process;
+        BaseUrl = baseUrl;
+        DbPath = dbPath;
+    }
+
+    public static string ApiDll
+    {
+        get
+        {
+#if DEBUG
+            const string configuration = "Debug";
+#else
+            const string configuration = "Release";
+#endif
+            return Path.Combine(Repo.Root, "src", "WinLoss.Api", "bin", configuration, "net10.0", "WinLoss.Api.dll");
+        }
+    }
+
+    public static async Task<ServiceProcess> StartAsync(string dbPath, string adminKey = TestApp.AdminKey, IDictionary<string, string>? env = null)
+    {
+        var port = FreePort();
+        var url = $"http://127.0.0.1:{port}";
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.Combine(Repo.Root, "src", "WinLoss.Api"),
+        };
+        info.ArgumentList.Add(ApiDll);
+        info.ArgumentList.Add("--contentRoot");
+        info.ArgumentList.Add(Path.Combine(Repo.Root, "src", "WinLoss.Api"));
+        info.Environment["ASPNETCORE_URLS"] = url;
+        info.Environment["WINLOSS_DB"] = dbPath;
+        info.Environment["WINLOSS_ADMIN_KEY"] = adminKey;
+        info.Environment["WINLOSS_RATE_LIMIT"] = "100000";
+        info.Environment["Logging__LogLevel__Default"] = "Warning";
+        if (env is not null) foreach (var (k, v) in env) info.Environment[k] = v;
+
+        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the service");
+        var service = new ServiceProcess(process, url, dbPath);
+        process.OutputDataReceived += (_, e) => { lock (service.Output) service.Output.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { lock (service.Output) service.Output.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        using var http = new HttpClient();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.HasExited) throw new InvalidOperationException("service exited: " + service.Output);
+            try
+            {
+                var response = await http.GetAsync(url + "/health/ready");
+                if (response.StatusCode == HttpStatusCode.OK) return service;
+            }
+            catch (HttpRequestException) { }
+            await Task.Delay(100);
+        }
+        await service.DisposeAsync();
+        throw new TimeoutException("service did not become ready: " + service.Output);
+    }
+
+    public HttpClient Client(string? key = TestApp.AdminKey)
+    {
+        var client = new HttpClient { BaseAddress = new Uri(BaseUrl) };
+        if (key is not null) client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+        return client;
+    }
+
+    /// <summary>SIGKILL: no shutdown hooks, no flushing — what a crash looks like.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        _process.WaitForExit(10_000);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Kill();
+        _process.Dispose();
+        SqliteConnection.ClearAllPools();
+        await Task.CompletedTask;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
