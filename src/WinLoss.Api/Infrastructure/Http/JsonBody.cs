@@ -22,6 +22,7 @@ public static class JsonBody
             UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
             MaxDepth = 16,
             AllowTrailingCommas = false,
+            AllowDuplicateProperties = false,
             ReadCommentHandling = JsonCommentHandling.Disallow,
             NumberHandling = JsonNumberHandling.Strict,
             DefaultIgnoreCondition = JsonIgnoreCondition.Never,
@@ -79,6 +80,7 @@ public static class JsonBody
         if (message.Contains("could not be mapped", StringComparison.Ordinal)) return "Unknown property.";
         if (message.Contains("maximum configured depth", StringComparison.Ordinal)) return "The JSON is nested too deeply.";
         if (message.Contains("could not be converted", StringComparison.Ordinal)) return "Wrong type for this field.";
+        if (message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase)) return "This property appears more than once.";
         return "Malformed JSON.";
     }
 }
