@@ -62,6 +62,11 @@ app.UseAuthentication();
 app.UseAuthorization();
 
 app.MapHealthEndpoints();
+if (app.Configuration["WINLOSS_BENCH"] == "1")
+{
+    // Baseline for scripts/bench.sh intake: same process and middleware, does nothing but answer 201.
+    app.MapPost("/bench/bare", () => Results.StatusCode(StatusCodes.Status201Created)).ExcludeFromDescription().AllowAnonymous();
+}
 app.MapReportEndpoints();
 
 app.Run();

@@ -45,6 +45,7 @@ public sealed class FileReportHandler(Writer writer, Db db, IdempotencyKeys inFl
         INSERT INTO idempotency_keys (user_id, key, request_hash, response_status, response_body, location, created_at)
         VALUES (@userId, @key, @hash, 201, @body, @location, @now)
         """;
+    private const string KeyExistsSql = "SELECT 1 FROM idempotency_keys WHERE user_id = @userId AND key = @key";
     private const string RepRoleSql = "SELECT role FROM users WHERE id = @id";
 
     public async ValueTask<FileReportResult> Handle(FileReport command, CancellationToken cancellationToken)
@@ -67,15 +68,15 @@ public sealed class FileReportHandler(Writer writer, Db db, IdempotencyKeys inFl
             return await writer.ExecuteAsync((c, t) =>
             {
                 // Re-check inside the write transaction: the read above may be stale.
-                var stored = c.QuerySingleOrDefault<StoredKey>(FindKeySql, new { userId = caller.UserId, key }, t);
-                if (stored is not null) return Replay(stored, command.RequestHash);
+                if (c.Scalar<long?>(t, KeyExistsSql, new { userId = caller.UserId, key }) is not null)
+                    return Replay(c.QuerySingle<StoredKey>(FindKeySql, new { userId = caller.UserId, key }, t), command.RequestHash);
                 var report = Insert(c, t, command, repId);
-                c.Execute(StoreKeySql, new
+                c.Exec(t, StoreKeySql, new
                 {
                     userId = caller.UserId, key, hash = command.RequestHash,
                     body = JsonSerializer.Serialize(report, JsonBody.Options),
                     location = $"/api/v1/reports/{report.Id}", now = report.CreatedAt,
-                }, t);
+                });
                 return new FileReportResult(report, false);
             }, cancellationToken);
         }

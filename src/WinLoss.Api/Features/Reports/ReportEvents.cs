@@ -5,6 +5,9 @@ namespace WinLoss.Api.Features.Reports;
 /// <summary>
 /// Called inside the write transaction whenever a report's stored state changes (filed, amended,
 /// deleted, re-attributed), so read models update atomically with the write.
+/// These run on the single writer's hot path (every report filed): use the prepared-statement helpers
+/// <c>c.Exec(t, sql, param)</c> / <c>c.Scalar&lt;T&gt;(t, sql, param)</c> from Infrastructure/Database/PreparedSql.cs
+/// rather than Dapper here — measured ~3× less CPU per statement (Dapper re-prepares the SQL on every call).
 /// </summary>
 public static class ReportEvents
 {

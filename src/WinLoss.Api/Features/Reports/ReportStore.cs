@@ -2,6 +2,7 @@ using System.Text.Json;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using WinLoss.Api.Features.Competitors;
+using WinLoss.Api.Infrastructure.Database;
 using WinLoss.Api.Infrastructure.Errors;
 using WinLoss.Api.Infrastructure.Http;
 
@@ -78,7 +79,7 @@ public static class ReportStore
     /// <summary>Fails with 409 when another live report already has this deal id.</summary>
     public static void EnsureDealIsFree(SqliteConnection c, SqliteTransaction t, string dealId, long? exceptReportId)
     {
-        var existing = c.ExecuteScalar<long?>(LiveDealSql, new { dealId }, t);
+        var existing = c.Scalar<long?>(t, LiveDealSql, new { dealId });
         if (existing is not null && existing != exceptReportId)
             throw new ConflictException($"A report for deal '{dealId}' already exists.", new Dictionary<string, object?>
             {
@@ -91,12 +92,12 @@ public static class ReportStore
     {
         var row = ToRow(input, repId);
         EnsureDealIsFree(c, t, row.DealId, null);
-        var id = c.ExecuteScalar<long>(InsertReportSql, new
+        var id = c.Scalar<long>(t, InsertReportSql, new
         {
             row.DealId, row.RepId, row.Outcome, row.ClosedOn, row.AmountCents, row.Currency, row.Segment, row.StageReached,
             row.Region, row.Industry, row.Product, row.AccountName, row.LeadSource, row.LeadQuality, row.Notes,
             Now = now, CreatedBy = createdBy,
-        }, t);
+        });
         var children = WriteChildren(c, t, id, input);
         WriteVersion(c, t, id, 1, input, repId, now, createdBy);
         return Dto(id, row, children, version: 1, createdAt: now, updatedAt: now, createdBy);
@@ -107,12 +108,12 @@ public static class ReportStore
     {
         var row = ToRow(input, repId);
         EnsureDealIsFree(c, t, row.DealId, id);
-        c.Execute(UpdateReportSql, new
+        c.Exec(t, UpdateReportSql, new
         {
             Id = id, row.DealId, row.RepId, row.Outcome, row.ClosedOn, row.AmountCents, row.Currency, row.Segment, row.StageReached,
             row.Region, row.Industry, row.Product, row.AccountName, row.LeadSource, row.LeadQuality, row.Notes, Now = now,
-        }, t);
-        c.Execute(DeleteChildrenSql, new { id }, t);
+        });
+        c.Exec(t, DeleteChildrenSql, new { id });
         var children = WriteChildren(c, t, id, input);
         WriteVersion(c, t, id, newVersion, input, repId, now, changedBy);
         return Dto(id, row, children, newVersion, createdAt, now, createdBy);
@@ -131,11 +132,11 @@ public static class ReportStore
         {
             var name = list[i]!.Name!.Trim();
             var normalized = CompetitorNames.Normalize(name);
-            var competitorId = c.ExecuteScalar<long?>(ResolveCompetitorSql, new { normalized }, t);
+            var competitorId = c.Scalar<long?>(t, ResolveCompetitorSql, new { normalized });
             if (competitorId is { } cid && !seenIds.TryAdd(cid, i))
                 throw Invalid.Field($"competitors[{i}].name", $"Same competitor as competitors[{seenIds[cid]}] (an alias of it).");
             var primary = list[i]!.Primary == true;
-            c.Execute(InsertCompetitorSql, new { ReportId = reportId, Position = i, Name = name, Normalized = normalized, CompetitorId = competitorId, Primary = primary }, t);
+            c.Exec(t, InsertCompetitorSql, new { ReportId = reportId, Position = i, Name = name, Normalized = normalized, CompetitorId = competitorId, Primary = primary });
             competitors.Add(new ReportCompetitorDto(name, competitorId, competitorId is not null, primary));
         }
 
@@ -145,7 +146,7 @@ public static class ReportStore
         {
             var r = reasonList[i]!;
             var detail = ReportRules.Clean(r.Detail);
-            c.Execute(InsertReasonSql, new { ReportId = reportId, Position = i, r.Category, Detail = detail, Primary = r.Primary == true }, t);
+            c.Exec(t, InsertReasonSql, new { ReportId = reportId, Position = i, r.Category, Detail = detail, Primary = r.Primary == true });
             reasons.Add(new ReportReasonDto(r.Category!, detail, r.Primary == true));
         }
 
@@ -156,13 +157,13 @@ public static class ReportStore
             var o = objectionList[i]!;
             var competitor = ReportRules.Clean(o.Competitor);
             var normalized = competitor is null ? null : CompetitorNames.Normalize(competitor);
-            var competitorId = string.IsNullOrEmpty(normalized) ? null : c.ExecuteScalar<long?>(ResolveCompetitorSql, new { normalized }, t);
+            var competitorId = string.IsNullOrEmpty(normalized) ? null : c.Scalar<long?>(t, ResolveCompetitorSql, new { normalized });
             var text = ReportRules.Clean(o.Text);
-            c.Execute(InsertObjectionSql, new
+            c.Exec(t, InsertObjectionSql, new
             {
                 ReportId = reportId, Position = i, o.Category, Competitor = competitor, CompetitorNormalized = normalized,
                 CompetitorId = competitorId, Text = text, Overcome = o.Overcome == true,
-            }, t);
+            });
             objections.Add(new ReportObjectionDto(o.Category!, competitor, competitorId, text, o.Overcome == true));
         }
 
@@ -171,7 +172,7 @@ public static class ReportStore
         for (var i = 0; i < messageList.Count; i++)
         {
             var m = messageList[i]!;
-            c.Execute(InsertMessageSql, new { ReportId = reportId, Position = i, m.MessageId, m.Resonance }, t);
+            c.Exec(t, InsertMessageSql, new { ReportId = reportId, Position = i, m.MessageId, m.Resonance });
             messages.Add(new ReportMessageDto(m.MessageId!, m.Resonance!));
         }
 
@@ -179,7 +180,7 @@ public static class ReportStore
         var collateralList = input.CollateralUsed ?? [];
         for (var i = 0; i < collateralList.Count; i++)
         {
-            c.Execute(InsertCollateralSql, new { ReportId = reportId, Position = i, CollateralId = collateralList[i] }, t);
+            c.Exec(t, InsertCollateralSql, new { ReportId = reportId, Position = i, CollateralId = collateralList[i] });
             collateral.Add(collateralList[i]!);
         }
         return new Children(competitors, reasons, objections, messages, collateral);
@@ -188,7 +189,7 @@ public static class ReportStore
     private static void WriteVersion(SqliteConnection c, SqliteTransaction t, long reportId, int version, ReportInput input, long repId, string now, long by)
     {
         var body = JsonSerializer.Serialize(input with { RepId = repId }, JsonBody.Options);
-        c.Execute(InsertVersionSql, new { ReportId = reportId, Version = version, Body = body, Now = now, By = by }, t);
+        c.Exec(t, InsertVersionSql, new { ReportId = reportId, Version = version, Body = body, Now = now, By = by });
     }
 
     private static ReportDto Dto(long id, Row row, Children children, int version, string createdAt, string updatedAt, long createdBy) => new()

@@ -75,17 +75,17 @@ public sealed class Writer : IAsyncDisposable
         {
             foreach (var job in batch)
             {
-                transaction.Save("job");
+                connection.Exec(transaction, "SAVEPOINT job");
                 try
                 {
                     job.Run(connection, transaction);
-                    transaction.Release("job");
+                    connection.Exec(transaction, "RELEASE job");
                     done.Add(job);
                 }
                 catch (Exception ex)
                 {
-                    transaction.Rollback("job");
-                    transaction.Release("job");
+                    connection.Exec(transaction, "ROLLBACK TO job");
+                    connection.Exec(transaction, "RELEASE job");
                     job.Fail(ex);
                 }
             }

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Intake benchmark: sustained POST /api/v1/reports (unique deals, Idempotency-Key, full auth and validation,
+# durable group commit) against a bare endpoint in the same process that only returns 201, under wrk with
+# 32 concurrent connections on loopback. Prints throughput, p50/p99 and the ratio.
+#   DURATION=15s CONNS=32 THREADS=2 scripts/bench.sh intake
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+DURATION=${DURATION:-15s}; CONNS=${CONNS:-32}; THREADS=${THREADS:-2}; PORT=${PORT:-5199}
+command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
+
+dotnet build src/WinLoss.Api -c Release -nologo -v q >/dev/null
+work=$(mktemp -d)
+KEY=wl_bench_admin_key_0123456789abcdefghijklmnopqrstuvwxyz
+WINLOSS_BENCH=1 WINLOSS_DB="$work/bench.db" WINLOSS_ADMIN_KEY=$KEY WINLOSS_RATE_LIMIT=1000000000 \
+  ASPNETCORE_URLS="http://127.0.0.1:$PORT" Logging__LogLevel__Default=Warning \
+  dotnet src/WinLoss.Api/bin/Release/net10.0/WinLoss.Api.dll --contentRoot "$PWD/src/WinLoss.Api" >"$work/service.log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/health/ready" >/dev/null && break; sleep 0.2; done
+
+cat >"$work/post.lua" <<LUA
+local threads = 0
+function setup(thread) thread:set("tid", threads); threads = threads + 1 end
+function init(args) run = args[1] or "run"; n = 0 end
+function request()
+  n = n + 1
+  local deal = run .. "-" .. tid .. "-" .. n
+  local body = '{"dealId":"' .. deal .. '","outcome":"lost","closedOn":"2026-10-15","amount":25000,"currency":"USD",'
+    .. '"segment":"mid_market","stageReached":"proposal","region":"EMEA","product":"Platform",'
+    .. '"competitors":[{"name":"Acme Corp","primary":true}],"reasons":[{"category":"price","detail":"20% cheaper","primary":true}],'
+    .. '"objections":[{"category":"price","competitor":"Acme","text":"too expensive","overcome":false}],'
+    .. '"leadSource":"webinar","leadQuality":3,"notes":"Lost on price after a long proposal stage."}'
+  return wrk.format("POST", wrk.path, {["Content-Type"]="application/json", ["Authorization"]="Bearer $KEY", ["Idempotency-Key"]=deal}, body)
+end
+LUA
+
+# wrk prints latencies as 1.23ms / 456.78us / 1.02s; convert to ms.
+to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v=v*1000}; printf "%.2f", v}'; }
+measure() { # url label -> "rps p50 p99 non2xx"
+  wrk -t"$THREADS" -c"$CONNS" -d3s -s "$work/post.lua" "$1" -- "warm$2" >/dev/null
+  local out; out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -s "$work/post.lua" "$1" -- "$2")
+  local rps p50 p99 bad
+  rps=$(awk '/^Requests\/sec/ {printf "%.0f", $2}' <<<"$out")
+  p50=$(awk '$1=="50%" {print $2}' <<<"$out" | to_ms)
+  p99=$(awk '$1=="99%" {print $2}' <<<"$out" | to_ms)
+  bad=$(awk '/Non-2xx/ {print $NF}' <<<"$out"); bad=${bad:-0}
+  echo "$rps $p50 $p99 $bad"
+}
+
+echo "== intake: wrk -t$THREADS -c$CONNS -d$DURATION on loopback, $(nproc) cores"
+read -r b_rps b_p50 b_p99 b_bad < <(measure "http://127.0.0.1:$PORT/bench/bare" bare)
+read -r r_rps r_p50 r_p99 r_bad < <(measure "http://127.0.0.1:$PORT/api/v1/reports" reports)
+stored=$(sqlite3 "$work/bench.db" "SELECT COUNT(*) FROM reports WHERE deal_id LIKE 'reports-%'")
+printf '%-22s %10s %10s %10s %8s\n' endpoint "req/s" "p50 ms" "p99 ms" non-2xx
+printf '%-22s %10s %10s %10s %8s\n' "bare 201 (baseline)" "$b_rps" "$b_p50" "$b_p99" "$b_bad"
+printf '%-22s %10s %10s %10s %8s\n' "POST /api/v1/reports" "$r_rps" "$r_p50" "$r_p99" "$r_bad"
+awk -v r="$r_rps" -v b="$b_rps" -v p99="$r_p99" 'BEGIN {
+  ratio = 100 * r / b
+  printf "intake/bare throughput ratio: %.1f%% (target >= 15%%); intake p99 %.2f ms (target < 50 ms)\n", ratio, p99 }'
+echo "reports stored in the measured run: $stored (each acknowledged with 201 after a durable commit)"
