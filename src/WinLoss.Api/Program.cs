@@ -1,9 +1,11 @@
 using FluentValidation;
 using Mediator;
 using Microsoft.AspNetCore.Authentication;
+using WinLoss.Api.Features.AuditLog;
 using WinLoss.Api.Features.Health;
 using WinLoss.Api.Features.Reports;
 using WinLoss.Api.Features.Taxonomy;
+using WinLoss.Api.Features.Users;
 using WinLoss.Api.Infrastructure.Auth;
 using WinLoss.Api.Infrastructure.Behaviors;
 using WinLoss.Api.Infrastructure.Database;
@@ -15,6 +17,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ASPNETCORE_URLS")))
     builder.WebHost.UseUrls("http://localhost:5080");
+builder.Logging.AddWinLossLogging();
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 64 * 1024 * 1024);
 
 var dbPath = builder.Configuration["WINLOSS_DB"] ?? Environment.GetEnvironmentVariable("WINLOSS_DB") ?? "./data/winloss.db";
@@ -43,6 +46,7 @@ builder.Services.ConfigureHttpJsonOptions(o =>
 builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
     .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
 builder.Services.AddAuthorization(Policies.Add);
+builder.Services.AddWinLossRateLimiting(RateLimiting.ReadLimit(builder.Configuration));
 
 builder.Services.AddEndpointsApiExplorer();
 builder.Services.AddWinLossSwagger();
@@ -53,12 +57,15 @@ var db = app.Services.GetRequiredService<Db>();
 Migrator.Migrate(db, app.Logger);
 AdminBootstrap.EnsureAdmin(db, builder.Configuration["WINLOSS_ADMIN_KEY"] ?? Environment.GetEnvironmentVariable("WINLOSS_ADMIN_KEY"), app.Logger);
 
+app.UseRequestLogging();
+app.UseSecurityHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseStaticFiles();
 app.UseSwagger();
 app.UseSwaggerUI();
 app.UseAuthentication();
+app.UseRateLimiter();
 app.UseAuthorization();
 
 app.MapHealthEndpoints();
@@ -68,5 +75,7 @@ if (app.Configuration["WINLOSS_BENCH"] == "1")
     app.MapPost("/bench/bare", () => Results.StatusCode(StatusCodes.Status201Created)).ExcludeFromDescription().AllowAnonymous();
 }
 app.MapReportEndpoints();
+app.MapUserEndpoints();
+ListAuditEntriesHandler.Map(app);
 
 app.Run();

@@ -26,9 +26,11 @@ public static class AdminBootstrap
                 INSERT INTO users (email, display_name, role, created_at)
                 VALUES ('admin@localhost', 'Administrator', 'admin', @now) RETURNING id
                 """, new { now }, transaction);
-            connection.Execute(
-                "INSERT INTO api_keys (user_id, prefix, hash, created_at) VALUES (@userId, @prefix, @hash, @now)",
+            var keyId = connection.ExecuteScalar<long>(
+                "INSERT INTO api_keys (user_id, prefix, hash, created_at) VALUES (@userId, @prefix, @hash, @now) RETURNING id",
                 new { userId, prefix = ApiKeys.DisplayPrefix(key), hash = ApiKeys.Hash(key), now }, transaction);
+            Audit.Record(connection, transaction, null, "user.created", $"user/{userId}", new { email = "admin@localhost", role = Roles.Admin, firstStart = true });
+            Audit.Record(connection, transaction, null, "key.issued", $"user/{userId}", new { keyId, prefix = ApiKeys.DisplayPrefix(key) });
             transaction.Commit();
         }
 

@@ -37,6 +37,7 @@ public sealed class ApiKeyAuthenticationHandler(
         var hashKey = Convert.ToHexString(hash);
         if (!cache.TryGet(hashKey, out var entry))
         {
+            var generation = cache.Generation;
             await using var connection = await db.OpenAsync(Context.RequestAborted);
             var row = await connection.QuerySingleOrDefaultAsync<KeyRow>(new CommandDefinition(
                 """
@@ -46,7 +47,7 @@ public sealed class ApiKeyAuthenticationHandler(
                 """, new { hash }, cancellationToken: Context.RequestAborted));
             if (row is null || !ApiKeys.FixedTimeEquals(row.Hash, hash)) return AuthenticateResult.Fail("Invalid API key.");
             entry = new KeyCache.Entry(row.KeyId, row.UserId, row.Role);
-            cache.Set(hashKey, entry);
+            cache.Set(hashKey, entry, generation);
         }
 
         if (cache.ShouldTouch(entry.KeyId))
@@ -90,14 +91,29 @@ public sealed class KeyCache
 
     public bool TryGet(string hashHex, out Entry entry) => _entries.TryGetValue(hashHex, out entry!);
 
-    public void Set(string hashHex, Entry entry)
+    private long _generation;
+
+    /// <summary>Read before looking a key up in the database; pass to <see cref="Set"/>.</summary>
+    public long Generation => Interlocked.Read(ref _generation);
+
+    /// <summary>
+    /// Caches a key read from the database at <paramref name="generation"/>. If the cache was cleared since
+    /// (a revocation or role change committed while the lookup ran), the entry is dropped again, so a
+    /// lookup that raced a revocation cannot keep a revoked key alive.
+    /// </summary>
+    public void Set(string hashHex, Entry entry, long generation)
     {
         if (_entries.Count > 100_000) _entries.Clear();
         _entries[hashHex] = entry;
+        if (Generation != generation) _entries.TryRemove(hashHex, out _);
     }
 
     /// <summary>Forget every cached key (after a revocation or role change).</summary>
-    public void Clear() => _entries.Clear();
+    public void Clear()
+    {
+        Interlocked.Increment(ref _generation);
+        _entries.Clear();
+    }
 
     public bool ShouldTouch(long keyId)
     {

@@ -40,5 +40,6 @@ public sealed class SecurityOperationFilter : IOperationFilter
         operation.Responses ??= new OpenApiResponses();
         operation.Responses.TryAdd("401", new OpenApiResponse { Description = "Missing or invalid API key" });
         operation.Responses.TryAdd("403", new OpenApiResponse { Description = "Your role may not do this" });
+        operation.Responses.TryAdd("429", new OpenApiResponse { Description = "Rate limit exceeded (WINLOSS_RATE_LIMIT per minute per key); see Retry-After" });
     }
 }
