@@ -2,6 +2,7 @@ using FluentValidation;
 using Mediator;
 using Microsoft.AspNetCore.Authentication;
 using WinLoss.Api.Features.AuditLog;
+using WinLoss.Api.Features.Dashboard;
 using WinLoss.Api.Features.Health;
 using WinLoss.Api.Features.Reports;
 using WinLoss.Api.Features.Taxonomy;
@@ -77,5 +78,6 @@ if (app.Configuration["WINLOSS_BENCH"] == "1")
 app.MapReportEndpoints();
 app.MapUserEndpoints();
 ListAuditEntriesHandler.Map(app);
+app.MapDashboardPage();
 
 app.Run();

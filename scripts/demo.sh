@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Starts the service with a realistic generated data set so the dashboard has something to show:
+# ~4,000 reports over ~2.75 years (fixed seed) from 24 reps, six competitors with aliases, a few unmatched
+# names, objections, reasons, messages, lead sources and collateral. Prints the URL and the admin key.
+#
+#   scripts/demo.sh                 # http://localhost:5080/app/trends, data in ./data/demo/
+#   scripts/demo.sh --fresh         # throw the demo database away and generate it again
+#   DEMO_REPORTS=8000 DEMO_URL=http://localhost:5090 scripts/demo.sh
+#
+# Stop with Ctrl-C. The demo database is separate from the one scripts/run.sh uses.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+url="${DEMO_URL:-http://localhost:5080}"
+dir="$PWD/data/demo"
+db="$dir/winloss.db"
+reports="${DEMO_REPORTS:-4000}"
+
+if [ "${1:-}" = "--fresh" ]; then rm -rf "$dir"; fi
+mkdir -p "$dir"
+if [ ! -s "$dir/admin.key" ]; then
+  (umask 077; python3 -c 'import secrets; print("wl_demo_" + secrets.token_urlsafe(32))' > "$dir/admin.key")
+fi
+key=$(cat "$dir/admin.key")
+
+echo "Building..."
+dotnet build src/WinLoss.Api -c Release -v quiet -nologo >/dev/null
+
+WINLOSS_DB="$db" WINLOSS_ADMIN_KEY="$key" WINLOSS_RATE_LIMIT="${WINLOSS_RATE_LIMIT:-1000000}" ASPNETCORE_URLS="$url" \
+  Logging__LogLevel__Default=Warning \
+  dotnet src/WinLoss.Api/bin/Release/net10.0/WinLoss.Api.dll --contentRoot "$PWD/src/WinLoss.Api" &
+pid=$!
+trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true' EXIT INT TERM
+
+for _ in $(seq 1 120); do
+  if curl -fs "$url/health/ready" >/dev/null 2>&1; then break; fi
+  if ! kill -0 $pid 2>/dev/null; then echo "the service did not start" >&2; exit 1; fi
+  sleep 0.5
+done
+
+have=$(curl -fs "$url/api/v1/reports?limit=1" -H "Authorization: Bearer $key" | python3 -c 'import json,sys; print(len(json.load(sys.stdin).get("items", [])))' 2>/dev/null || echo 0)
+if [ "$have" = "0" ]; then
+  echo "Generating $reports reports (fixed seed)..."
+  python3 scripts/demo_data.py "$url" "$key" "$db" --reports "$reports"
+else
+  echo "Demo data already there (scripts/demo.sh --fresh to regenerate)."
+fi
+
+cat <<MSG
+
+  WinLoss demo is running.
+  Dashboard:  $url/app/trends
+  Admin key:  $key      (paste it on the sign-in screen; also in data/demo/admin.key)
+  API:        $url/swagger
+
+  Ctrl-C to stop.
+MSG
+wait $pid
