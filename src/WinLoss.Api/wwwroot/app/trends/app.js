@@ -32,16 +32,24 @@
     if (!VIEWS.includes(state.view)) state.view = 'overview';
     for (const f of FILTERS) state[f] = q.get(f) || '';
     if (!state.granularity) state.granularity = 'month';
+    if (!q.has('from')) state.from = defaultFrom();
     state.competitor = q.get('competitor') || '';
     state.by = q.get('by') || '';
     state.outcome = q.get('outcome') || '';
     return state;
   }
 
+  // Without a from in the URL: the last twelve months (from the first day of the month eleven months ago).
+  function defaultFrom() {
+    const d = new Date();
+    const first = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 11, 1));
+    return first.toISOString().slice(0, 10);
+  }
+
   function stateUrl(state) {
     const q = new URLSearchParams();
     q.set('view', state.view);
-    for (const f of FILTERS) if (state[f]) q.set(f, state[f]);
+    for (const f of FILTERS) if (state[f] && !(f === 'from' && state.from === defaultFrom())) q.set(f, state[f]);
     if (state.view === 'competitor' && state.competitor) q.set('competitor', state.competitor);
     if (state.view === 'messages' && state.by) q.set('by', state.by);
     if (state.view === 'reasons' && state.by) q.set('by', state.by);
@@ -131,6 +139,12 @@
     return { value: pick(v, 'value', 'rate', 'estimate', 'p'), n: v.n, ci95: v.ci95 || null, lowSample: Boolean(v.lowSample) };
   }
 
+  // The value of a rate or plain number field.
+  function val(row, name) {
+    const r = rateOf(row, name);
+    return r ? r.value : null;
+  }
+
   function pick(obj, ...names) {
     if (!obj) return undefined;
     for (const n of names) if (obj[n] !== undefined && obj[n] !== null) return obj[n];
@@ -166,11 +180,15 @@
     return pct(rate.ci95[0]) + '–' + pct(rate.ci95[1]);
   }
   function num(v) { return v === null || v === undefined ? '–' : Number(v).toLocaleString('en-US'); }
+  const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
+  // Money is summed per currency ({"USD": 120000, "EUR": 5000}): one compact line per currency, largest first.
   function money(m) {
     if (m === null || m === undefined) return '–';
-    if (typeof m === 'number') return num(m);
-    const parts = Object.entries(m).filter(([, v]) => v).map(([c, v]) => c + ' ' + num(Math.round(v)));
-    return parts.length ? parts.join(' · ') : '0';
+    if (typeof m === 'number') return compact.format(m);
+    const parts = Object.entries(m).filter(([, v]) => v).sort((a, b) => b[1] - a[1]);
+    if (!parts.length) return '–';
+    return el('span', { class: 'money', title: parts.map(([c, v]) => c + ' ' + num(v)).join(', ') },
+      parts.map(([c, v]) => el('span', {}, c + ' ' + compact.format(v))));
   }
   function points(v) {
     if (v === null || v === undefined) return '–';
@@ -241,8 +259,8 @@
     return el('span', {}, parts);
   }
 
-  function chartBox(labelText, height) {
-    const canvas = el('canvas', { role: 'img', 'aria-label': labelText });
+  function chartBox(labelText, height, name) {
+    const canvas = el('canvas', { role: 'img', 'aria-label': labelText, 'data-chart': name || null });
     return { box: el('div', { class: 'chart' + (height ? ' h-' + height : '') }, canvas), canvas };
   }
 
@@ -309,7 +327,7 @@
       type: 'line',
       data: { labels: periods, datasets },
       options: {
-        responsive: true, maintainAspectRatio: false, animation: false,
+        responsive: true, maintainAspectRatio: false, animation: false, layout: { padding: { top: 8, right: 8 } },
         interaction: { mode: 'index', intersect: false },
         scales: { y: percentAxis(options.yTitle || ''), x: { ticks: { maxRotation: 0, autoSkip: true, autoSkipPadding: 12 } } },
         plugins: {
@@ -407,7 +425,7 @@
     const alertList = el('ul', { class: 'alerts', id: 'alerts' });
     for (const a of alertRows) alertList.append(el('li', { class: 'alert' }, alertText(a)));
     if (!alertRows.length) alertList.append(el('li', { class: 'empty' }, alerts === null ? 'Alerts are not available on this server yet.' : 'No alerts: nothing rose significantly in the latest period.'));
-    root.append(panel('Alerts', { csv: alerts === null ? null : { path: '/trends/alerts' + q, file: 'alerts.csv' } }, alertList));
+    root.append(panel('Alerts', { wide: true, csv: alerts === null ? null : { path: '/trends/alerts' + q, file: 'alerts.csv' } }, alertList));
 
     // Rising objections: the latest period's share vs the one before.
     const rows = rowsOf(objections, 'categories').filter(r => !isOverall(r));
@@ -421,7 +439,7 @@
     }
     const latestRows = [...byCat.entries()].map(([category, m]) => ({ category, now: m.get(latest) || null, before: m.get(previous) || null }))
       .filter(x => x.now)
-      .sort((a, b) => Number(Boolean(b.now.rising)) - Number(Boolean(a.now.rising)) || (b.now.z ?? -99) - (a.now.z ?? -99) || (b.now.share ?? 0) - (a.now.share ?? 0));
+      .sort((a, b) => Number(Boolean(b.now.rising)) - Number(Boolean(a.now.rising)) || (b.now.z ?? -99) - (a.now.z ?? -99) || (val(b.now, 'share') ?? 0) - (val(a.now, 'share') ?? 0));
 
     const rising = latestRows.filter(x => x.now.rising);
     const summary = latest
@@ -429,20 +447,20 @@
       : 'No objections in this date range.';
     const objTable = table('Objections in the latest period', [
       { title: 'Objection', key: 'category', cell: x => el('span', {}, label(x.category), x.now.rising ? el('span', { class: 'badge up' }, 'rising') : '') },
-      { title: `Share ${latest || ''}`, key: 'share', num: true, cell: x => pct(x.now.share) },
-      { title: `Share ${previous || 'before'}`, key: 'previous', num: true, cell: x => (x.before ? pct(x.before.share) : '–') },
+      { title: `Share ${latest || ''}`, key: 'share', num: true, cell: x => pct(val(x.now, 'share')) },
+      { title: `Share ${previous || 'before'}`, key: 'previous', num: true, cell: x => (x.before ? pct(val(x.before, 'share')) : '–') },
       { title: 'Change', key: 'delta', num: true, cell: x => points(x.now.delta) },
       { title: 'z', key: 'z', num: true, cell: x => (x.now.z === null || x.now.z === undefined ? '–' : x.now.z.toFixed(2)) },
       { title: 'Deals', key: 'deals', num: true, cell: x => num(x.now.deals) },
       { title: 'Reps', key: 'reps', num: true, cell: x => num(x.now.reps) },
-      { title: 'Overcome', key: 'overcome', num: true, cell: x => pct(x.now.overcomeRate && typeof x.now.overcomeRate === 'object' ? x.now.overcomeRate.value ?? x.now.overcomeRate.rate : x.now.overcomeRate) },
+      { title: 'Overcome', key: 'overcome', num: true, cell: x => pct(val(x.now, 'overcomeRate')) },
       { title: 'Revenue at risk', key: 'revenue', num: true, cell: x => money(x.now.revenueAtRisk) },
     ], latestRows, { rowAttrs: x => ({ 'data-category': x.category, class: x.now.rising ? 'is-rising' : '' }) });
 
     const top = latestRows.slice(0, 6).map(x => x.category);
-    const { box, canvas } = chartBox('Share of deals raising each objection, per period: ' + top.map(label).join(', '));
+    const { box, canvas } = chartBox('Share of deals raising each objection, per period: ' + top.map(label).join(', '), null, 'objection-share');
     root.append(panel('Rising objections', { wide: true, csv: { path: '/trends/objections' + q, file: 'objections.csv' }, note: summary },
-      el('div', { class: 'split' }, box, objTable)));
+      objTable, box));
     barLineShare(canvas, periods, top, byCat);
   }
 
@@ -452,7 +470,7 @@
       data: {
         labels: periods,
         datasets: categories.map((c, i) => ({
-          label: label(c), data: periods.map(p => (byCat.get(c).get(p) ? byCat.get(c).get(p).share : 0)),
+          label: label(c), data: periods.map(p => (byCat.get(c).get(p) ? val(byCat.get(c).get(p), 'share') : 0)),
           borderColor: PALETTE[i % PALETTE.length], backgroundColor: PALETTE[i % PALETTE.length], borderWidth: 2,
           pointStyle: periods.map(p => (byCat.get(c).get(p) && byCat.get(c).get(p).rising ? 'star' : 'circle')),
           pointRadius: periods.map(p => (byCat.get(c).get(p) && byCat.get(c).get(p).rising ? 8 : 2)),
@@ -509,7 +527,7 @@
     for (const [i, t] of named.entries()) {
       const k = keyOf(t);
       const points = series.filter(r => keyOf(r) === k).map(r => ({ period: periodOf(r), rate: rateOf(r, 'winRate') }));
-      const { box, canvas } = chartBox(`Win rate against ${competitorName(t)} per ${state.granularity}, with 95% intervals`);
+      const { box, canvas } = chartBox(`Win rate against ${competitorName(t)} per ${state.granularity}, with 95% intervals`, null, 'winrate:' + competitorName(t));
       grid.append(box);
       pending.push(() => rateSeriesChart(canvas, periods, [{ name: competitorName(t), points, color: PALETTE[i % PALETTE.length] }], { title: competitorName(t), legend: false }));
     }
@@ -550,7 +568,7 @@
     const series = rowsOf(pick(profile, 'winRateSeries', 'series', 'winRates', 'periods') || []).filter(r => !isOverall(r));
     const overallRate = rateOf(profile, 'winRate') || rateOf(profile.overall || {}, 'winRate');
     const periods = series.map(periodOf);
-    const { box, canvas } = chartBox(`Win rate against ${name} per ${state.granularity}, with 95% intervals`, 'tall');
+    const { box, canvas } = chartBox(`Win rate against ${name} per ${state.granularity}, with 95% intervals`, 'tall', 'h2h-winrate');
     root.append(panel('Win rate over time', {
       wide: true, csv: { path, file: `competitor-${state.competitor}-profile.csv` },
       note: overallRate ? `Over the whole range: ${pct(overallRate.value)} (95% CI ${ci(overallRate)}, n=${overallRate.n ?? '?'})${overallRate.lowSample ? ', low sample' : ''}.` : null,
@@ -564,13 +582,13 @@
     root.append(panel('Top loss reasons', {}, rBox.box, table('Top loss reasons', [
       { title: 'Reason', key: 'category', cell: r => label(r.category) },
       { title: 'Deals', key: 'deals', num: true, cell: r => num(r.deals) },
-      { title: 'Share', key: 'share', num: true, cell: r => pct(r.share) },
+      { title: 'Share', key: 'share', num: true, cell: r => pct(val(r, 'share')) },
     ], reasons)));
     root.append(panel('Top objections naming them', {}, oBox.box, table('Top objections', [
       { title: 'Objection', key: 'category', cell: r => label(r.category) },
       { title: 'Deals', key: 'deals', num: true, cell: r => num(r.deals) },
       { title: 'Mentions', key: 'mentions', num: true, cell: r => num(r.mentions) },
-      { title: 'Share', key: 'share', num: true, cell: r => pct(r.share) },
+      { title: 'Share', key: 'share', num: true, cell: r => pct(val(r, 'share')) },
     ], objections)));
     after.push(() => barChart(rBox.canvas, reasons.map(r => label(r.category)), [{ label: 'Deals', data: reasons.map(r => r.deals) }], { horizontal: true }));
     after.push(() => barChart(oBox.canvas, objections.map(r => label(r.category)), [{ label: 'Deals', data: objections.map(r => r.deals) }], { horizontal: true }));
@@ -607,7 +625,7 @@
     const toggle = el('div', { class: 'toggle', role: 'group', 'aria-label': 'Break down by' },
       ['segment', 'stage'].map(b => el('button', { type: 'button', class: b === by ? 'on' : '', 'aria-pressed': String(b === by), onclick: () => navigate({ by: b }) }, 'By ' + b)));
 
-    const { box, canvas } = chartBox(`Win-rate lift when each message is used, by ${by}`, 'tall');
+    const { box, canvas } = chartBox(`Win-rate lift when each message is used, by ${by}`, 'tall', 'message-lift');
     root.append(panel(`Message lift by ${by}`, {
       wide: true, csv: { path: '/trends/messages' + q, file: `messages-by-${by}.csv` },
       note: 'Lift = win rate on deals where the message was used − win rate where it was not, in percentage points.',
@@ -666,7 +684,7 @@
         ['lost', 'no_decision', 'won'].map(o => el('button', { type: 'button', class: o === outcome ? 'on' : '', 'aria-pressed': String(o === outcome), onclick: () => navigate({ outcome: o }) }, label(o)))),
       el('div', { class: 'toggle', role: 'group', 'aria-label': 'Break down by' },
         ['stage', 'segment', 'competitor'].map(b => el('button', { type: 'button', class: b === by ? 'on' : '', 'aria-pressed': String(b === by), onclick: () => navigate({ by: b }) }, 'By ' + b))));
-    const { box, canvas } = chartBox(`Reasons for ${label(outcome).toLowerCase()} deals by ${by}`, 'tall');
+    const { box, canvas } = chartBox(`Reasons for ${label(outcome).toLowerCase()} deals by ${by}`, 'tall', 'reasons');
     root.append(panel(`Reasons for ${label(outcome).toLowerCase()} deals by ${by}`, {
       wide: true, csv: { path: '/trends/reasons' + q, file: `reasons-${outcome}-by-${by}.csv` },
       note: 'Deals citing each reason (a deal may cite several). Share = deals citing it / deals in that group with this outcome.',
@@ -675,7 +693,7 @@
       { title: 'Reason', key: 'category', cell: r => label(r.category) },
       { title: 'Deals', key: 'deals', num: true, cell: r => num(r.deals) },
       { title: 'As primary reason', key: 'primary', num: true, cell: r => num(r.primary) },
-      { title: 'Share', key: 'share', num: true, cell: r => pct(r.share) },
+      { title: 'Share', key: 'share', num: true, cell: r => pct(val(r, 'share')) },
     ], rows.slice().sort((a, b) => order(by, groupOf(a)) - order(by, groupOf(b)) || (b.deals || 0) - (a.deals || 0)))));
     const cellOf = new Map(rows.map(r => [groupOf(r) + '|' + r.category, r]));
     barChart(canvas, groups.map(label), categories.map(c => ({
@@ -688,7 +706,7 @@
     const json = await api('/trends/lead-sources' + q);
     const rows = rowsOf(json, 'leadSources', 'sources').slice().sort((a, b) => (b.deals ?? 0) - (a.deals ?? 0));
     const nameOf = r => pick(r, 'leadSource', 'source', 'name') ?? '(not given)';
-    const { box, canvas } = chartBox('Win rate by lead source with 95% intervals', 'tall');
+    const { box, canvas } = chartBox('Win rate by lead source with 95% intervals', 'tall', 'lead-sources');
     root.append(panel('Lead sources', {
       wide: true, csv: { path: '/trends/lead-sources' + q, file: 'lead-sources.csv' },
       note: 'Win rate per lead source with its 95% interval; grey bars and hollow triangles mark low samples.',
@@ -834,7 +852,8 @@
       me = await api('/me');
     } catch (e) {
       if (e.status === 401) throw e;
-      me = null; // /me not available: treat as a reader
+      me = null; // /me not available on this server: check the key on an endpoint every role may read
+      await api('/reports?limit=1');
     }
     $('#who-name').textContent = me ? `${me.displayName || me.email || 'Signed in'} · ${me.role}` : 'Signed in';
   }
@@ -864,7 +883,7 @@
       navigate({ [name]: e.target.value.trim() });
     });
     $('#filters').addEventListener('submit', e => e.preventDefault());
-    $('#f-reset').addEventListener('click', () => navigate(Object.fromEntries(FILTERS.map(f => [f, f === 'granularity' ? 'month' : '']))));
+    $('#f-reset').addEventListener('click', () => navigate(Object.fromEntries(FILTERS.map(f => [f, f === 'granularity' ? 'month' : f === 'from' ? defaultFrom() : '']))));
     document.addEventListener('click', (e) => {
       const a = e.target.closest('a[href^="?"], a[href^="/app/trends?"]');
       if (!a || e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
