@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authentication;
 using WinLoss.Api.Features.AuditLog;
 using WinLoss.Api.Features.Dashboard;
 using WinLoss.Api.Features.Health;
+using WinLoss.Api.Features.Pages;
 using WinLoss.Api.Features.Reports;
 using WinLoss.Api.Features.Taxonomy;
 using WinLoss.Api.Features.Users;
@@ -79,5 +80,6 @@ app.MapReportEndpoints();
 app.MapUserEndpoints();
 ListAuditEntriesHandler.Map(app);
 app.MapDashboardPage();
+app.MapPageEndpoints();
 
 app.Run();
