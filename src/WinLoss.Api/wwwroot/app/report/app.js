@@ -137,8 +137,8 @@ async function refreshReference() {
   ]);
   const pick = (r) => (r.status === "fulfilled" ? listOf(r.value) : null);
   const codes = (list) => list && list.filter((c) => c && c.code).map((c) => ({ code: c.code, label: c.label || c.code }));
-  const newReasons = codes(pick(reasons));
-  const newObjections = codes(pick(objections));
+  const newReasons = seedOrder(codes(pick(reasons)), SEED_REASONS);
+  const newObjections = seedOrder(codes(pick(objections)), SEED_OBJECTIONS);
   if (newReasons && newReasons.length) taxonomy.reasons = newReasons;
   if (newObjections && newObjections.length) taxonomy.objections = newObjections;
   writeJson(LS.taxonomy, taxonomy);
@@ -156,6 +156,13 @@ async function refreshReference() {
   if (colList) catalog.collateral = colList.filter((m) => m && m.id && m.active !== false).map((m) => ({ id: m.id, title: m.title || m.id }));
   writeJson(LS.catalog, catalog);
   renderTaxonomy();
+}
+
+/** The seeded categories in the contract's order (most common first, "other" last among them), then added ones. */
+function seedOrder(list, seeds) {
+  if (!list) return list;
+  const rank = (code) => { const i = seeds.findIndex((c) => c.code === code); return i < 0 ? seeds.length : i; };
+  return list.map((c, i) => [c, i]).sort((a, b) => rank(a[0].code) - rank(b[0].code) || a[1] - b[1]).map(([c]) => c);
 }
 
 async function refreshRecent() {
@@ -279,7 +286,7 @@ function renderTaxonomy() {
   }
   const collateral = $("collateral-chips");
   if (!catalog.collateral.length) collateral.replaceChildren(el("p", { class: "hint", text: "No collateral in the catalogue yet." }));
-  else collateral.replaceChildren(...catalog.collateral.map((c, i) => chip("checkbox", "collateral", `collateral-${i}`, c.id, c.title, draft.collateral.includes(c.id))));
+  else collateral.replaceChildren(...catalog.collateral.flatMap((c, i) => chip("checkbox", "collateral", `collateral-${i}`, c.id, c.title, draft.collateral.includes(c.id))));
 
   $("segment-chips").replaceChildren(...SEGMENTS.flatMap(([v, l]) => chip("radio", "segment", `segment-${v}`, v, l, draft.segment === v)));
   $("lead-quality").replaceChildren(...[1, 2, 3, 4, 5].flatMap((n) => chip("radio", "leadQuality", `leadQuality-${n}`, String(n), String(n), Number(draft.leadQuality) === n)));
@@ -301,18 +308,26 @@ function renderDraft() {
 }
 
 function renderDependent() {
+  renderOutcome();
+  renderCompetitors();
+  renderPrimaryReason();
+  renderObjectionRows();
+  renderCounts();
+}
+
+function renderOutcome() {
   const outcome = draft.outcome;
   $("after-outcome").hidden = !outcome;
   $("reasons-legend").textContent = outcome === "won" ? "Why did we win?" : outcome === "no_decision" ? "Why no decision?" : "Why did we lose?";
   $("reasons-req").hidden = outcome === "won";
-  renderCompetitors();
-  renderPrimaryReason();
-  renderObjectionRows();
+}
+
+function renderCounts() {
   const used = messageEntries(draft).length + draft.collateral.length;
   $("messages-count").textContent = used ? `· ${used} used` : "";
-  $("lead-count").textContent = [draft.leadSource.trim(), draft.leadQuality ? `quality ${draft.leadQuality}` : ""].filter(Boolean).join(", ") ? "· set" : "";
+  $("lead-count").textContent = draft.leadSource.trim() || draft.leadQuality ? "· set" : "";
   $("size-count").textContent = draft.amount || draft.segment || draft.stageReached || draft.accountName ? "· set" : "";
-  $("clear").hidden = !isDirty();
+  $("clear").parentElement.hidden = !isDirty();
 }
 
 function renderCompetitors() {
@@ -361,7 +376,7 @@ function renderRecent() {
   list.replaceChildren(...recent.map((r) => el("li", { class: "list-item" },
     el("span", { class: `tag tag-${r.outcome}`, text: OUTCOME_LABEL[r.outcome] || r.outcome }),
     el("span", { class: "list-main" }, el("strong", { text: r.dealId }),
-      el("span", { class: "muted", text: ` · ${r.closedOn}${r.competitors && r.competitors.length ? ` · vs ${r.competitors.join(", ")}` : ""}` })))));
+      el("span", { class: "meta muted", text: `${r.closedOn}${r.competitors && r.competitors.length ? ` · vs ${r.competitors.join(", ")}` : ""}` })))));
   $("recent-empty").hidden = recent.length > 0;
   $("recent").hidden = false;
 }
@@ -387,10 +402,11 @@ async function refreshOutbox() {
     el("span", { class: `tag tag-${i.body.outcome}`, text: OUTCOME_LABEL[i.body.outcome] || i.body.outcome }),
     el("span", { class: "list-main" }, el("strong", { text: i.body.dealId }),
       el("span", { class: "muted", text: i.attempts ? ` · tried ${i.attempts}×` : " · not sent yet" })))));
-  $("attention-list").replaceChildren(...attention.map((i) => el("li", { class: "list-item" },
+  $("attention-list").replaceChildren(...attention.map((i) => el("li", { class: "list-item attention-item" },
     el("span", { class: "list-main" }, el("strong", { text: i.body.dealId }), el("span", { class: "muted", text: ` · ${i.detail || "needs a fix"}` })),
-    el("button", { type: "button", class: "btn btn-secondary btn-small", "data-fix": i.id, text: "Fix" }),
-    el("button", { type: "button", class: "btn btn-link btn-small", "data-discard": i.id, "aria-label": `Discard report for ${i.body.dealId}`, text: "Discard" }))));
+    el("span", { class: "item-actions" },
+      el("button", { type: "button", class: "btn btn-secondary btn-small", "data-fix": i.id, "aria-label": `Fix report for ${i.body.dealId}`, text: "Fix" }),
+      el("button", { type: "button", class: "btn btn-link btn-small", "data-discard": i.id, "aria-label": `Discard report for ${i.body.dealId}`, text: "Discard" })))));
   return { pending, attention };
 }
 
@@ -424,7 +440,7 @@ function showErrors(errors, detail, d = draft) {
   for (const [path, messages] of Object.entries(errors || {})) {
     const m = /^([A-Za-z]+)(?:\[(\d+)\])?/.exec(path);
     const root = m && FIELD_LABEL[m[1]] ? m[1] : "other";
-    const text = (Array.isArray(messages) ? messages : [messages]).join(" ");
+    const text = (Array.isArray(messages) ? messages : [messages]).map((t) => humanize(String(t), path)).join(" ");
     const shown = m && m[2] !== undefined ? `${itemLabel(root, m[2], d)}: ${text}` : text;
     const slot = $(`err-${root}`);
     slot.textContent = slot.textContent ? `${slot.textContent} ${shown}` : shown;
@@ -446,6 +462,18 @@ function showErrors(errors, detail, d = draft) {
   $("error-summary").focus();
 }
 
+/** "closedOn must be between …" → "Must be between …": the field is already named next to the message. */
+function humanize(text, path) {
+  const leaf = path.replace(/^.*[.\]]/, "").replace(/\[\d+\]$/, "") || path;
+  for (const name of [path, leaf]) {
+    if (name && text.startsWith(`${name} `)) {
+      const rest = text.slice(name.length + 1);
+      return rest.charAt(0).toUpperCase() + rest.slice(1);
+    }
+  }
+  return text;
+}
+
 function validate(d) {
   const errors = {};
   if (!d.outcome) errors.outcome = ["Choose won, lost or no decision."];
@@ -453,6 +481,8 @@ function validate(d) {
   if (!d.closedOn) errors.closedOn = ["Enter the date the deal closed."];
   if ((d.outcome === "lost" || d.outcome === "no_decision") && !d.reasons.length)
     errors.reasons = [d.outcome === "lost" ? "Pick at least one reason we lost." : "Pick at least one reason there was no decision."];
+  const typed = $("competitor-input").value.trim();
+  if (typed) errors.competitors = [`Tap Add (or pick a suggestion) to keep “${typed}”, or clear it.`];
   if (Number.isNaN(parseAmount(d.amount))) errors.amount = ["Enter the amount as a number, e.g. 48000."];
   return Object.keys(errors).length ? errors : null;
 }
@@ -498,6 +528,9 @@ async function drainNow(quiet = false) {
     renderRecent();
     if (!quiet) announce(summary.sent.length === 1 ? `Filed: deal ${summary.sent[0].item.body.dealId}.` : `Filed ${summary.sent.length} queued reports.`);
     refreshRecent();
+  }
+  if (summary.attention.length && !quiet) {
+    announce(summary.attention.length === 1 ? `Deal ${summary.attention[0].body.dealId} could not be filed: it needs a fix.` : `${summary.attention.length} reports could not be filed: they need a fix.`);
   }
   return summary;
 }
@@ -588,8 +621,14 @@ function onChange(event) {
   else if (t.name === "leadQuality") draft.leadQuality = Number(t.value);
   else readForm();
   saveDraft();
-  if (event.type === "change" || t.type === "checkbox" || t.type === "radio") renderDependent();
-  else $("clear").hidden = !isDirty();
+  // Re-render only what changes shape, and only once per change (checkboxes fire both input and change),
+  // so the control the rep is on keeps its focus.
+  if (event.type === "change") {
+    if (t.name === "outcome") renderOutcome();
+    else if (t.name === "reason") renderPrimaryReason();
+    else if (t.name === "objection") renderObjectionRows();
+  }
+  renderCounts();
 }
 
 /** A second tap on a chosen segment, lead quality or message resonance clears it (radios cannot otherwise be unset). */
@@ -605,7 +644,7 @@ function onClick(event) {
       else if (t.name === "leadQuality") draft.leadQuality = null;
       else delete draft.messages[t.closest("[data-message]").dataset.message];
       saveDraft();
-      renderDependent();
+      renderCounts();
     }
     return;
   }
