@@ -36,7 +36,7 @@ public sealed class FileReportValidator : AbstractValidator<FileReport>
     }
 }
 
-public sealed class FileReportHandler(Writer writer, Db db, IdempotencyKeys inFlight) : ICommandHandler<FileReport, FileReportResult>
+public sealed class FileReportHandler(Writer writer, IdempotencyKeys inFlight) : ICommandHandler<FileReport, FileReportResult>
 {
     private const string FindKeySql =
         "SELECT request_hash AS RequestHash, response_body AS ResponseBody FROM idempotency_keys WHERE user_id = @userId AND key = @key";
@@ -59,15 +59,10 @@ public sealed class FileReportHandler(Writer writer, Db db, IdempotencyKeys inFl
             throw new ConflictException("A request with this Idempotency-Key is still being processed; retry shortly.");
         try
         {
-            await using (var connection = await db.OpenAsync(cancellationToken))
-            {
-                var stored = await connection.QuerySingleOrDefaultAsync<StoredKey>(new CommandDefinition(
-                    FindKeySql, new { userId = caller.UserId, key }, cancellationToken: cancellationToken));
-                if (stored is not null) return Replay(stored, command.RequestHash);
-            }
             return await writer.ExecuteAsync((c, t) =>
             {
-                // Re-check inside the write transaction: the read above may be stale.
+                // Checked inside the write transaction (not before it): a replay costs one cached lookup here,
+                // and no extra read connection is needed for the common first attempt.
                 if (c.Scalar<long?>(t, KeyExistsSql, new { userId = caller.UserId, key }) is not null)
                     return Replay(c.QuerySingle<StoredKey>(FindKeySql, new { userId = caller.UserId, key }, t), command.RequestHash);
                 var report = Insert(c, t, command, repId);

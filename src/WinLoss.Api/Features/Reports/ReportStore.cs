@@ -76,28 +76,36 @@ public static class ReportStore
         ReportRules.Clean(input.AccountName), ReportRules.Clean(input.LeadSource), input.LeadQuality,
         ReportRules.Clean(input.Notes));
 
-    /// <summary>Fails with 409 when another live report already has this deal id.</summary>
-    public static void EnsureDealIsFree(SqliteConnection c, SqliteTransaction t, string dealId, long? exceptReportId)
+    /// <summary>
+    /// Runs a write that may hit the one-live-report-per-deal unique index; turns that violation into a 409
+    /// with a link to the existing report (cheaper than checking first on every insert).
+    /// </summary>
+    private static T DealMustBeFree<T>(SqliteConnection c, SqliteTransaction t, string dealId, Func<T> write)
     {
-        var existing = c.Scalar<long?>(t, LiveDealSql, new { dealId });
-        if (existing is not null && existing != exceptReportId)
+        try
+        {
+            return write();
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == 19 && ex.Message.Contains("reports.deal_id", StringComparison.Ordinal))
+        {
+            var existing = c.Scalar<long?>(t, LiveDealSql, new { dealId });
             throw new ConflictException($"A report for deal '{dealId}' already exists.", new Dictionary<string, object?>
             {
                 ["existingReportId"] = existing,
                 ["existing"] = $"/api/v1/reports/{existing}",
             });
+        }
     }
 
     public static ReportDto Insert(SqliteConnection c, SqliteTransaction t, ReportInput input, long repId, long createdBy, string now)
     {
         var row = ToRow(input, repId);
-        EnsureDealIsFree(c, t, row.DealId, null);
-        var id = c.Scalar<long>(t, InsertReportSql, new
+        var id = DealMustBeFree(c, t, row.DealId, () => c.Scalar<long>(t, InsertReportSql, new
         {
             row.DealId, row.RepId, row.Outcome, row.ClosedOn, row.AmountCents, row.Currency, row.Segment, row.StageReached,
             row.Region, row.Industry, row.Product, row.AccountName, row.LeadSource, row.LeadQuality, row.Notes,
             Now = now, CreatedBy = createdBy,
-        });
+        }));
         var children = WriteChildren(c, t, id, input);
         WriteVersion(c, t, id, 1, input, repId, now, createdBy);
         return Dto(id, row, children, version: 1, createdAt: now, updatedAt: now, createdBy);
@@ -107,12 +115,11 @@ public static class ReportStore
         int newVersion, string createdAt, long createdBy, long changedBy, string now)
     {
         var row = ToRow(input, repId);
-        EnsureDealIsFree(c, t, row.DealId, id);
-        c.Exec(t, UpdateReportSql, new
+        DealMustBeFree(c, t, row.DealId, () => c.Exec(t, UpdateReportSql, new
         {
             Id = id, row.DealId, row.RepId, row.Outcome, row.ClosedOn, row.AmountCents, row.Currency, row.Segment, row.StageReached,
             row.Region, row.Industry, row.Product, row.AccountName, row.LeadSource, row.LeadQuality, row.Notes, Now = now,
-        });
+        }));
         c.Exec(t, DeleteChildrenSql, new { id });
         var children = WriteChildren(c, t, id, input);
         WriteVersion(c, t, id, newVersion, input, repId, now, changedBy);
