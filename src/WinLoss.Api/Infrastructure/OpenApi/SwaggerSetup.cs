@@ -14,6 +14,7 @@ public static class SwaggerSetup
                 Version = "v1",
                 Description = "Win/loss reports from the field, turned into competitor, objection and message trends with honest statistics.",
                 License = new OpenApiLicense { Name = "Proprietary", Identifier = "LicenseRef-Proprietary" },
+                Contact = new OpenApiContact { Name = "WinLoss engineering", Email = "engineering@winloss.example" },
             });
             o.AddServer(new OpenApiServer { Url = "http://localhost:5080", Description = "Local default" });
             o.AddSecurityDefinition("bearer", new OpenApiSecurityScheme
@@ -23,6 +24,7 @@ public static class SwaggerSetup
                 Description = "API key: Authorization: Bearer wl_...",
             });
             o.OperationFilter<SecurityOperationFilter>();
+            o.DocumentFilter<TagDescriptionsFilter>();
             o.SupportNonNullableReferenceTypes();
             o.CustomSchemaIds(t => t.FullName!.Replace("WinLoss.Api.Features.", "").Replace("+", ".").Split('.').Last());
         });
@@ -35,11 +37,48 @@ public sealed class SecurityOperationFilter : IOperationFilter
     {
         var anonymous = context.ApiDescription.ActionDescriptor.EndpointMetadata
             .OfType<Microsoft.AspNetCore.Authorization.IAllowAnonymous>().Any();
+        if (string.IsNullOrWhiteSpace(operation.Description)) operation.Description = operation.Summary;
         if (anonymous) { operation.Security = []; return; }
         operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("bearer", context.Document)] = [] }];
         operation.Responses ??= new OpenApiResponses();
         operation.Responses.TryAdd("401", new OpenApiResponse { Description = "Missing or invalid API key" });
         operation.Responses.TryAdd("403", new OpenApiResponse { Description = "Your role may not do this" });
         operation.Responses.TryAdd("429", new OpenApiResponse { Description = "Rate limit exceeded (WINLOSS_RATE_LIMIT per minute per key); see Retry-After" });
+    }
+}
+
+/// <summary>One description per tag (area of the API).</summary>
+public sealed class TagDescriptionsFilter : IDocumentFilter
+{
+    private static readonly Dictionary<string, string> Descriptions = new()
+    {
+        ["Health"] = "Liveness and readiness probes (no key needed).",
+        ["Reports"] = "Win/loss reports filed by reps: the write side.",
+        ["Users"] = "Users, roles and API keys (admin).",
+        ["Audit"] = "Who did what, when (admin).",
+        ["Competitors"] = "Competitors, aliases, merges and the triage of unmatched names.",
+        ["Taxonomy"] = "Reason and objection categories.",
+        ["Catalog"] = "Marketing's message and collateral catalogue.",
+        ["Trends"] = "Aggregated trends with sample sizes and 95% Wilson intervals: the read side.",
+        ["Exports"] = "Streaming CSV and JSON Lines exports.",
+        ["Imports"] = "Import of historical CRM opportunities.",
+        ["Admin"] = "Operations: read-model rebuild.",
+        ["Pages"] = "The web pages served by the service.",
+    };
+
+    public void Apply(OpenApiDocument document, DocumentFilterContext context)
+    {
+        var used = document.Paths.Values
+            .SelectMany(p => p.Operations?.Values.AsEnumerable() ?? [])
+            .SelectMany(o => o.Tags ?? new HashSet<OpenApiTagReference>())
+            .Select(t => t.Name)
+            .Where(n => n is not null)
+            .Distinct()
+            .Order(StringComparer.Ordinal);
+        document.Tags = new HashSet<OpenApiTag>(used.Select(n => new OpenApiTag
+        {
+            Name = n,
+            Description = Descriptions.GetValueOrDefault(n!, n!),
+        }));
     }
 }
