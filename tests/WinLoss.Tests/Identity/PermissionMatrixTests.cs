@@ -53,6 +53,8 @@ public static class ContractMatrix
         ("GET|" + Write, "/api/v1/users/**", AdminOnly),
         ("GET|" + Write, "/api/v1/keys/**", AdminOnly),
         ("GET", "/api/v1/audit/**", AdminOnly),
+        // operations (read-model rebuild, ...): admin
+        ("GET|" + Write, "/api/v1/admin/**", AdminOnly),
         ("GET", "/api/v1/me", All),
     ];
 
