@@ -3,6 +3,7 @@ using Mediator;
 using Microsoft.AspNetCore.Authentication;
 using WinLoss.Api.Features.AuditLog;
 using WinLoss.Api.Features.Dashboard;
+using WinLoss.Api.Features.Competitors;
 using WinLoss.Api.Features.Health;
 using WinLoss.Api.Features.Pages;
 using WinLoss.Api.Features.Reports;
@@ -81,5 +82,7 @@ app.MapUserEndpoints();
 ListAuditEntriesHandler.Map(app);
 app.MapDashboardPage();
 app.MapPageEndpoints();
+app.MapCompetitorEndpoints();
+app.MapTaxonomyEndpoints();
 
 app.Run();

@@ -19,13 +19,20 @@ public sealed class TaxonomyCache(Db db)
         HashSet<string> AllCollateral);
 
     private volatile Snapshot? _snapshot;
+    private long _generation;
 
     public Snapshot Current => _snapshot ?? Load();
 
-    public void Invalidate() => _snapshot = null;
+    /// <summary>Drops the snapshot. A load that read the tables before this call will not install its (stale) result.</summary>
+    public void Invalidate()
+    {
+        Interlocked.Increment(ref _generation);
+        _snapshot = null;
+    }
 
     private Snapshot Load()
     {
+        var generation = Interlocked.Read(ref _generation);
         using var connection = db.Open();
         using var grid = connection.QueryMultiple(
             """
@@ -44,7 +51,7 @@ public sealed class TaxonomyCache(Db db)
             messages.Select(m => m.Id).ToHashSet(StringComparer.Ordinal),
             collateral.Where(m => m.Active).Select(m => m.Id).ToHashSet(StringComparer.Ordinal),
             collateral.Select(m => m.Id).ToHashSet(StringComparer.Ordinal));
-        _snapshot = snapshot;
+        if (Interlocked.Read(ref _generation) == generation) _snapshot = snapshot;
         return snapshot;
     }
 }
