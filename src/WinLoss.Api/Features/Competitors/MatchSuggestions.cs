@@ -47,25 +47,30 @@ public static class MatchSuggestions
         return max == 0 ? 1 : 1 - (double)Distance(a, b) / max;
     }
 
-    /// <summary>Half the Dice coefficient plus 0.45 × containment, over words that match with similarity ≥ 0.8.</summary>
+    /// <summary>Half the Dice coefficient plus 0.45 × containment, over words that match with similarity ≥ 0.8
+    /// (each matched word weighs its similarity, so one fuzzy word never beats the edit similarity of the whole key).</summary>
     private static double WordOverlap(IReadOnlyList<string> a, IReadOnlyList<string> b)
     {
         if (a.Count == 0 || b.Count == 0) return 0;
         var (small, large) = a.Count <= b.Count ? (a, b) : (b, a);
         var used = new bool[large.Count];
-        var matched = 0;
+        var matched = 0.0;
         foreach (var word in small)
         {
+            var best = -1;
+            var bestSimilarity = 0.8;
             for (var j = 0; j < large.Count; j++)
             {
-                if (used[j] || Similarity(word, large[j]) < 0.8) continue;
-                used[j] = true;
-                matched++;
-                break;
+                if (used[j]) continue;
+                var similarity = Similarity(word, large[j]);
+                if (similarity >= bestSimilarity) (best, bestSimilarity) = (j, similarity);
             }
+            if (best < 0) continue;
+            used[best] = true;
+            matched += bestSimilarity;
         }
         var dice = 2.0 * matched / (a.Count + b.Count);
-        var containment = (double)matched / small.Count;
+        var containment = matched / small.Count;
         return 0.5 * dice + 0.45 * containment;
     }
 

@@ -37,8 +37,8 @@ public sealed class AddCategoryHandler(Writer writer, TaxonomyCache taxonomy) : 
 {
     private const string ReasonExistsSql = "SELECT label FROM reason_categories WHERE code = @code";
     private const string ObjectionExistsSql = "SELECT label FROM objection_categories WHERE code = @code";
-    private const string InsertReasonSql = "INSERT INTO reason_categories (code, label, seeded, created_at) VALUES (@code, @label, 0, @now)";
-    private const string InsertObjectionSql = "INSERT INTO objection_categories (code, label, seeded, created_at) VALUES (@code, @label, 0, @now)";
+    private const string InsertReasonSql = "INSERT INTO reason_categories (code, label, seeded, created_at, position) VALUES (@code, @label, 0, @now, (SELECT COALESCE(MAX(position), 0) + 1 FROM reason_categories))";
+    private const string InsertObjectionSql = "INSERT INTO objection_categories (code, label, seeded, created_at, position) VALUES (@code, @label, 0, @now, (SELECT COALESCE(MAX(position), 0) + 1 FROM objection_categories))";
 
     public async ValueTask<CategoryDto> Handle(AddCategory command, CancellationToken cancellationToken)
     {

@@ -6,15 +6,15 @@ using WinLoss.Api.Infrastructure.Database;
 
 namespace WinLoss.Api.Features.Taxonomy;
 
-/// <summary>The reason or objection categories reports may use: seeded ones first (in seed order), then added ones by code.</summary>
+/// <summary>The reason or objection categories reports may use: the seeded ones in the contract's order, then added ones in the order they were added.</summary>
 public sealed record ListCategories(CategoryKind Kind) : IQuery<CategoryList>;
 
 public sealed class ListCategoriesHandler(Db db) : IQueryHandler<ListCategories, CategoryList>
 {
     private const string ReasonsSql =
-        "SELECT code AS Code, label AS Label, seeded AS Seeded, created_at AS CreatedAt FROM reason_categories ORDER BY seeded DESC, created_at, code";
+        "SELECT code AS Code, label AS Label, seeded AS Seeded, created_at AS CreatedAt FROM reason_categories ORDER BY position, code";
     private const string ObjectionsSql =
-        "SELECT code AS Code, label AS Label, seeded AS Seeded, created_at AS CreatedAt FROM objection_categories ORDER BY seeded DESC, created_at, code";
+        "SELECT code AS Code, label AS Label, seeded AS Seeded, created_at AS CreatedAt FROM objection_categories ORDER BY position, code";
 
     private sealed class Row
     {
