@@ -15,6 +15,7 @@ public static class AdminBootstrap
         var hasAdmin = connection.ExecuteScalar<long>("SELECT COUNT(*) FROM users WHERE role = 'admin'") > 0;
         if (hasAdmin) return;
 
+        if (string.IsNullOrWhiteSpace(configuredKey)) configuredKey = null; // "WINLOSS_ADMIN_KEY=" means unset
         if (configuredKey is not null && configuredKey.Trim().Length < 32)
             throw new InvalidOperationException("WINLOSS_ADMIN_KEY must be at least 32 characters.");
         var key = configuredKey?.Trim() ?? ApiKeys.Generate();
