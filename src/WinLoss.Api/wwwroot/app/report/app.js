@@ -175,6 +175,11 @@ async function refreshRecent() {
   renderRecent();
 }
 
+function meId() {
+  const me = readJson(LS.me, null);
+  return me && me.id ? me.id : null;
+}
+
 async function refreshMe() {
   try {
     const me = await api("/me");
@@ -385,6 +390,9 @@ function renderAccount() {
   const me = readJson(LS.me, null);
   $("who").textContent = me && (me.displayName || me.email) ? `Signed in as ${me.displayName || me.email}${me.role ? ` (${me.role})` : ""}` : "Signed in";
   $("account").hidden = false;
+  const readOnly = Boolean(me && me.role === "marketing");
+  $("role-notice").hidden = !readOnly;
+  $("submit").disabled = readOnly;
 }
 
 async function refreshOutbox() {
@@ -401,7 +409,7 @@ async function refreshOutbox() {
   $("pending-list").replaceChildren(...pending.map((i) => el("li", { class: "list-item" },
     el("span", { class: `tag tag-${i.body.outcome}`, text: OUTCOME_LABEL[i.body.outcome] || i.body.outcome }),
     el("span", { class: "list-main" }, el("strong", { text: i.body.dealId }),
-      el("span", { class: "muted", text: i.attempts ? ` · tried ${i.attempts}×` : " · not sent yet" })))));
+      el("span", { class: "muted", text: i.ownerId && i.ownerId !== meId() ? " · filed by another user: sent when they sign in" : i.attempts ? ` · tried ${i.attempts}×` : " · not sent yet" })))));
   $("attention-list").replaceChildren(...attention.map((i) => el("li", { class: "list-item attention-item" },
     el("span", { class: "list-main" }, el("strong", { text: i.body.dealId }), el("span", { class: "muted", text: ` · ${i.detail || "needs a fix"}` })),
     el("span", { class: "item-actions" },
@@ -515,7 +523,7 @@ function renderNet() {
 
 async function drainNow(quiet = false) {
   if (!apiKey) return null;
-  const summary = await outbox.drain(apiKey, { progress: refreshOutbox });
+  const summary = await outbox.drain(apiKey, { progress: refreshOutbox }, meId());
   await refreshOutbox();
   if (!summary || summary.busy) return summary;
   if (summary.unauthorized) signedOut("Your API key was not accepted. Paste a new one; your queued reports are kept.");
@@ -544,7 +552,7 @@ async function submit(event) {
   const snapshot = draft;
   let item;
   try {
-    item = await outbox.enqueue(toBody(snapshot), snapshot.key);
+    item = await outbox.enqueue(toBody(snapshot), snapshot.key, meId());
   } catch {
     showErrors(null, "This browser could not store the report (private mode or storage full). Nothing was sent.");
     return;
@@ -852,10 +860,10 @@ function showForm() {
 function online() {
   renderNet();
   if (navigator.onLine === false || !apiKey) return;
-  drainNow().catch(() => {});
+  // Who is signed in decides which queued reports may be sent with this key: ask first (the answer is cached).
+  refreshMe().catch(() => {}).then(() => drainNow()).catch(() => {});
   refreshReference().catch(() => {});
   refreshRecent().catch(() => {});
-  refreshMe().catch(() => {});
 }
 
 function start() {

@@ -68,10 +68,13 @@ export function remove(id) {
   return tx("readwrite", (s) => { s.delete(id); });
 }
 
-/** Stores a report for sending. `key` is the report's Idempotency-Key (kept if the report was sent before). */
-export async function enqueue(body, key) {
+/**
+ * Stores a report for sending. `key` is the report's Idempotency-Key (kept if the report was sent before);
+ * `ownerId` the signed-in user's id when known, so a report is only ever sent with its author's key.
+ */
+export async function enqueue(body, key, ownerId = null) {
   const item = {
-    id: key || newKey(), body, createdAt: new Date().toISOString(), status: "pending",
+    id: key || newKey(), body, ownerId, createdAt: new Date().toISOString(), status: "pending",
     attempts: 0, lastTriedAt: null, lastError: null,
   };
   await put(item);
@@ -118,15 +121,17 @@ let draining = null;
 /**
  * Sends every pending item, oldest first. 201 removes it; a network error, timeout, 5xx or 429 keeps it and stops
  * (the rest would fail the same way); 400/409 duplicate/403/422 marks it "attention" with the server's errors;
- * 401 stops and reports that the key is refused. One drain at a time per tab, and across tabs (Web Locks).
+ * 401 stops and reports that the key is refused. Items filed by another user (ownerId) wait for that user.
+ * One drain at a time per tab, and across tabs (Web Locks).
  */
-export function drain(apiKey, hooks = {}) {
+export function drain(apiKey, hooks = {}, userId = null) {
   if (draining) return draining;
   const run = async () => {
     const summary = { sent: [], attention: [], kept: 0, unauthorized: false };
     if (!apiKey) return summary;
     for (const item of await all()) {
       if (item.status !== "pending") continue;
+      if (item.ownerId && item.ownerId !== userId) { summary.kept++; continue; } // another user's report: wait for them
       if (navigator.onLine === false) { summary.kept++; continue; }
       const result = await send(item, apiKey);
       const current = { ...item, attempts: (item.attempts || 0) + 1, lastTriedAt: new Date().toISOString() };
