@@ -3,6 +3,7 @@
 #   scripts/bench.sh intake    report intake throughput/latency vs a bare 201 endpoint (wrk, 32 connections)
 #   scripts/bench.sh trends    trend queries at 1M reports vs raw GROUP BY, and 1M vs 10k
 #   scripts/bench.sh export    CSV export of 1M reports vs sqlite3 -csv, and memory growth
+#   scripts/bench.sh taxonomy  competitor list, unmatched triage and re-attributing writes at 1M reports
 #   scripts/bench.sh all
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -225,6 +225,23 @@ public sealed class CompetitorApiTests(TestApp app) : IClassFixture<TestApp>
     }
 
     [Fact]
+    public async Task Report_counts_are_of_live_reports_naming_the_competitor()
+    {
+        var (_, rep) = app.SeedUser("rep");
+        var id = await CreateCompetitor("Counted Co", "CCO");
+        await FileReport(rep, "CNT-1", "Counted Co");          // its objection names it too: still one report
+        await FileReport(rep, "CNT-2", "CCO", objectionCompetitor: "someone else");
+        var deleted = await FileReport(rep, "CNT-3", "counted");
+        await FileReport(rep, "CNT-4", "Other Rival", objectionCompetitor: "Counted"); // objection only: not counted
+        Assert.Equal(HttpStatusCode.NoContent, (await app.Admin().DeleteAsync($"/api/v1/reports/{deleted}?reason=duplicate")).StatusCode);
+
+        var one = await (await app.Admin().GetAsync($"/api/v1/competitors/{id}")).ReadJson();
+        Assert.Equal(2, one["reportCount"]!.GetValue<int>());
+        var list = await (await app.Admin().GetAsync("/api/v1/competitors")).ReadJson();
+        Assert.Equal(2, list["items"]!.AsArray().Single(c => c!["id"]!.GetValue<long>() == id)!["reportCount"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task Unknown_competitors_are_404()
     {
         Assert.Equal(HttpStatusCode.NotFound, (await app.Admin().GetAsync("/api/v1/competitors/987654")).StatusCode);

@@ -123,6 +123,31 @@ public sealed class UnmatchedTriageTests(TestApp app) : IClassFixture<TestApp>
         Assert.DoesNotContain(after["items"]!.AsArray(), i => i!["key"]!.GetValue<string>() == "ghost");
     }
 
+    [Fact]
+    public async Task A_name_in_a_report_and_in_its_objection_counts_one_report_and_both_are_mapped()
+    {
+        await using var app2 = new TestApp();
+        await app2.InitializeAsync();
+        var (_, rep) = app2.SeedUser("rep");
+        var body = Http.Report("OBJ-1", b =>
+        {
+            b["competitors"] = new JsonArray(new JsonObject { ["name"] = "Brightline" });
+            b["objections"] = new JsonArray(
+                new JsonObject { ["category"] = "price", ["competitor"] = "BrightLine Inc.", ["overcome"] = false },
+                new JsonObject { ["category"] = "security", ["competitor"] = "brightline", ["overcome"] = true });
+        });
+        var id = (await (await app2.Client(rep).PostReport(body)).ReadJson())["id"]!.GetValue<long>();
+        var only = (await (await app2.Admin().GetAsync("/api/v1/competitors/unmatched")).ReadJson())["items"]![0]!;
+        Assert.Equal(1, only["reports"]!.GetValue<int>());
+        Assert.Equal(3, only["spellings"]!.AsArray().Count);
+
+        var mapped = await (await app2.Admin().PostAsync("/api/v1/competitors/unmatched/map", Http.Json(new { name = "Brightline", newCompetitor = true }))).ReadJson();
+        var competitorId = mapped["competitor"]!["id"]!.GetValue<long>();
+        Assert.Equal(1, mapped["reportsReattributed"]!.GetValue<int>());
+        var report = await (await app2.Admin().GetAsync($"/api/v1/reports/{id}")).ReadJson();
+        Assert.All(report["objections"]!.AsArray(), o => Assert.Equal(competitorId, o!["competitorId"]!.GetValue<long>()));
+    }
+
     [Theory]
     [InlineData("""{"name":"Foo"}""", "competitorId")]
     [InlineData("""{"name":"Foo","competitorId":1,"newCompetitor":true}""", "competitorId")]

@@ -7,7 +7,8 @@ using WinLoss.Api.Infrastructure.Http;
 
 namespace WinLoss.Api.Features.Competitors;
 
-/// <summary>All competitors by name, with aliases and report counts (live reports naming them). Merged ones only with includeMerged=true.</summary>
+/// <summary>All competitors by name, with aliases and report counts (live reports naming them; see CompetitorStore
+/// for how they are counted). Merged ones only with includeMerged=true.</summary>
 public sealed record ListCompetitors(bool IncludeMerged) : IQuery<CompetitorList>;
 
 public sealed record CompetitorList(IReadOnlyList<CompetitorDto> Items);
@@ -17,12 +18,14 @@ public sealed class ListCompetitorsHandler(Db db) : IQueryHandler<ListCompetitor
     private const string Sql =
         """
         SELECT c.id AS Id, c.name AS Name, c.merged_into_id AS MergedIntoId, c.created_at AS CreatedAt,
-               COALESCE(n.reports, 0) AS ReportCount
+               COALESCE(a.reports, 0) - COALESCE(d.reports, 0) AS ReportCount
         FROM competitors c
+        LEFT JOIN (SELECT competitor_id, COUNT(DISTINCT report_id) AS reports FROM report_competitors
+                   WHERE competitor_id IS NOT NULL GROUP BY competitor_id) a ON a.competitor_id = c.id
         LEFT JOIN (SELECT rc.competitor_id, COUNT(DISTINCT rc.report_id) AS reports
-                   FROM report_competitors rc JOIN reports r ON r.id = rc.report_id AND r.deleted_at IS NULL
-                   WHERE rc.competitor_id IS NOT NULL
-                   GROUP BY rc.competitor_id) n ON n.competitor_id = c.id
+                   FROM reports r CROSS JOIN report_competitors rc ON rc.report_id = r.id
+                   WHERE r.deleted_at IS NOT NULL AND rc.competitor_id IS NOT NULL
+                   GROUP BY rc.competitor_id) d ON d.competitor_id = c.id
         WHERE @includeMerged OR c.merged_into_id IS NULL
         ORDER BY c.name COLLATE NOCASE, c.id;
         SELECT competitor_id AS CompetitorId, alias AS Alias, normalized AS Normalized FROM competitor_aliases;

@@ -31,32 +31,17 @@ public sealed class ListUnmatchedValidator : AbstractValidator<ListUnmatched>
 
 public sealed class ListUnmatchedHandler(Db db) : IQueryHandler<ListUnmatched, UnmatchedList>
 {
-    private const string Mentions =
+    // One pass over the unmatched mentions of live reports (each needs its report's closed_on); grouped here,
+    // because a report may mention one key twice (in competitors and in an objection) and counts are of reports.
+    private const string MentionsSql =
         """
-        WITH live AS (
-            SELECT m.report_id, m.key, m.name, r.closed_on
-            FROM (SELECT report_id, normalized AS key, name FROM report_competitors WHERE competitor_id IS NULL
-                  UNION ALL
-                  SELECT report_id, competitor_normalized, competitor FROM report_objections
-                  WHERE competitor_id IS NULL AND competitor_normalized IS NOT NULL) m
-            JOIN reports r ON r.id = m.report_id AND r.deleted_at IS NULL
-            WHERE m.key <> '')
-        """;
-
-    private const string TopSql = Mentions +
-        """
-
-        SELECT key AS Key, COUNT(DISTINCT report_id) AS Reports, MIN(closed_on) AS FirstSeen, MAX(closed_on) AS LastSeen
-        FROM live GROUP BY key ORDER BY Reports DESC, key LIMIT @limit;
-        """;
-
-    private const string TotalSql = Mentions + "\nSELECT COUNT(DISTINCT key) FROM live;";
-
-    private const string SpellingsSql = Mentions +
-        """
-
-        SELECT key AS Key, name AS Name, COUNT(DISTINCT report_id) AS Reports
-        FROM live WHERE key IN @keys GROUP BY key, name;
+        SELECT m.key AS Key, m.name AS Name, m.report_id AS ReportId, r.closed_on AS ClosedOn
+        FROM (SELECT report_id, normalized AS key, name FROM report_competitors WHERE competitor_id IS NULL
+              UNION ALL
+              SELECT report_id, competitor_normalized, competitor FROM report_objections
+              WHERE competitor_id IS NULL AND competitor_normalized IS NOT NULL) m
+        JOIN reports r ON r.id = m.report_id AND r.deleted_at IS NULL
+        WHERE m.key <> ''
         """;
 
     private const string CandidatesSql =
@@ -66,19 +51,20 @@ public sealed class ListUnmatchedHandler(Db db) : IQueryHandler<ListUnmatched, U
         WHERE c.merged_into_id IS NULL
         """;
 
-    private sealed class Top
-    {
-        public string Key { get; init; } = "";
-        public long Reports { get; init; }
-        public string FirstSeen { get; init; } = "";
-        public string LastSeen { get; init; } = "";
-    }
-
-    private sealed class Spelling
+    private sealed class Mention
     {
         public string Key { get; init; } = "";
         public string Name { get; init; } = "";
-        public long Reports { get; init; }
+        public long ReportId { get; init; }
+        public string ClosedOn { get; init; } = "";
+    }
+
+    private sealed class Group
+    {
+        public HashSet<long> Reports { get; } = [];
+        public Dictionary<string, HashSet<long>> Names { get; } = new(StringComparer.Ordinal);
+        public string FirstSeen { get; set; } = "9999-12-31";
+        public string LastSeen { get; set; } = "";
     }
 
     private sealed class Candidate
@@ -92,25 +78,36 @@ public sealed class ListUnmatchedHandler(Db db) : IQueryHandler<ListUnmatched, U
     public async ValueTask<UnmatchedList> Handle(ListUnmatched query, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
-        var top = (await connection.QueryAsync<Top>(new CommandDefinition(TopSql, new { limit = query.Limit ?? 100 }, cancellationToken: cancellationToken))).ToList();
-        var total = await connection.ExecuteScalarAsync<int>(new CommandDefinition(TotalSql, cancellationToken: cancellationToken));
-        var keys = top.Select(t => t.Key).ToArray();
-        var spellings = (keys.Length == 0 ? [] : await connection.QueryAsync<Spelling>(new CommandDefinition(
-            SpellingsSql, new { keys }, cancellationToken: cancellationToken))).ToLookup(s => s.Key);
+        var groups = new Dictionary<string, Group>(StringComparer.Ordinal);
+        foreach (var m in await connection.QueryAsync<Mention>(new CommandDefinition(MentionsSql, cancellationToken: cancellationToken)))
+        {
+            if (!groups.TryGetValue(m.Key, out var g)) groups[m.Key] = g = new Group();
+            g.Reports.Add(m.ReportId);
+            if (!g.Names.TryGetValue(m.Name, out var named)) g.Names[m.Name] = named = [];
+            named.Add(m.ReportId);
+            if (string.CompareOrdinal(m.ClosedOn, g.FirstSeen) < 0) g.FirstSeen = m.ClosedOn;
+            if (string.CompareOrdinal(m.ClosedOn, g.LastSeen) > 0) g.LastSeen = m.ClosedOn;
+        }
         var candidates = (await connection.QueryAsync<Candidate>(new CommandDefinition(CandidatesSql, cancellationToken: cancellationToken)))
             .Select(c => new MatchSuggestions.Name(c.CompetitorId, c.CompetitorName, c.Alias, c.Normalized, CompetitorNames.Words(c.Alias)))
             .ToList();
 
-        var items = top.Select(t =>
-        {
-            var forms = spellings[t.Key]
-                .OrderByDescending(s => s.Reports).ThenBy(s => s.Name, StringComparer.Ordinal)
-                .Select(s => new UnmatchedSpelling(s.Name, (int)s.Reports)).ToList();
-            var name = forms.Count > 0 ? forms[0].Name : t.Key;
-            return new UnmatchedName(t.Key, name, (int)t.Reports, t.FirstSeen, t.LastSeen, forms,
-                MatchSuggestions.For(t.Key, CompetitorNames.Words(name), candidates));
-        }).ToList();
-        return new UnmatchedList(items, total);
+        var items = groups
+            .OrderByDescending(kv => kv.Value.Reports.Count).ThenBy(kv => kv.Key, StringComparer.Ordinal)
+            .Take(query.Limit ?? 100)
+            .Select(kv =>
+            {
+                var g = kv.Value;
+                var spellings = g.Names
+                    .Select(n => new UnmatchedSpelling(n.Key, n.Value.Count))
+                    .OrderByDescending(n => n.Reports).ThenBy(n => n.Name, StringComparer.Ordinal)
+                    .ToList();
+                var name = spellings[0].Name;
+                return new UnmatchedName(kv.Key, name, g.Reports.Count, g.FirstSeen, g.LastSeen, spellings,
+                    MatchSuggestions.For(kv.Key, CompetitorNames.Words(name), candidates));
+            })
+            .ToList();
+        return new UnmatchedList(items, groups.Count);
     }
 
     public static void Map(RouteGroupBuilder group) =>
