@@ -16,6 +16,7 @@ Stories planted in the data, so the dashboard has something to find:
 """
 import argparse
 import concurrent.futures
+import http.client
 import datetime as dt
 import json
 import math
@@ -23,8 +24,7 @@ import random
 import sqlite3
 import sys
 import threading
-import urllib.error
-import urllib.request
+import urllib.parse
 
 COMPETITORS = {
     "Salesforce": ["SFDC", "Salesforce.com", "Sales Force"],
@@ -124,26 +124,39 @@ def normalize(name):
 
 
 class Api:
+    """JSON over HTTP with one kept-alive connection per thread."""
+
     def __init__(self, base, key):
-        self.base = base.rstrip("/")
+        self.base = urllib.parse.urlsplit(base.rstrip("/"))
         self.key = key
+        self.local = threading.local()
+
+    def _connection(self):
+        if getattr(self.local, "conn", None) is None:
+            self.local.conn = http.client.HTTPConnection(self.base.hostname, self.base.port or 80, timeout=60)
+        return self.local.conn
 
     def call(self, method, path, body=None):
         data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(self.base + path, data=data, method=method)
-        req.add_header("Authorization", "Bearer " + self.key)
+        headers = {"Authorization": "Bearer " + self.key}
         if data is not None:
-            req.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(req, timeout=60) as r:
-                text = r.read().decode()
-                return r.status, (json.loads(text) if text else None)
-        except urllib.error.HTTPError as e:
-            text = e.read().decode(errors="replace")
+            headers["Content-Type"] = "application/json"
+        for attempt in range(3):
+            conn = self._connection()
             try:
-                return e.code, json.loads(text)
-            except ValueError:
-                return e.code, text
+                conn.request(method, path, body=data, headers=headers)
+                r = conn.getresponse()
+                text = r.read().decode(errors="replace")
+                break
+            except (http.client.HTTPException, OSError):
+                conn.close()
+                self.local.conn = None
+                if attempt == 2:
+                    raise
+        try:
+            return r.status, (json.loads(text) if text else None)
+        except ValueError:
+            return r.status, text
 
 
 def now_iso():
@@ -338,7 +351,7 @@ def main():
     ap.add_argument("--seed", type=int, default=20261127)
     ap.add_argument("--years", type=float, default=2.75)
     ap.add_argument("--end", default=dt.date.today().isoformat())
-    ap.add_argument("--threads", type=int, default=6)
+    ap.add_argument("--threads", type=int, default=8)
     args = ap.parse_args()
 
     rng = random.Random(args.seed)

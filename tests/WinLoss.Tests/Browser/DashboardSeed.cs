@@ -78,5 +78,17 @@ public static class DashboardSeed
         await Many(2, "Oct", "Acme", "smb", "no_decision", null);
         await Many(7, "Oct", "Globex", "smb", "won", null, "Web");
         await Many(3, "Oct", "Globex", "smb", "lost", "price", "Web");
+
+        // Outside the two months: one August deal against a misspelt name that matches no competitor (triage list).
+        var misspelt = Http.Report("DASH-AUG", r =>
+        {
+            r["closedOn"] = "2026-08-14";
+            r["competitors"] = new JsonArray(new JsonObject { ["name"] = UnmatchedName, ["primary"] = true });
+            r["objections"] = new JsonArray();
+        });
+        var response = await admin.PostReport(misspelt);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
     }
+
+    public const string UnmatchedName = "Globbex";
 }

@@ -179,6 +179,7 @@
     if (!rate || !rate.ci95) return '';
     return pct(rate.ci95[0]) + '–' + pct(rate.ci95[1]);
   }
+  function plural(n, word) { return `${num(n)} ${word}${n === 1 ? '' : 's'}`; }
   function num(v) { return v === null || v === undefined ? '–' : Number(v).toLocaleString('en-US'); }
   const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
   // Money is summed per currency ({"USD": 120000, "EUR": 5000}): one compact line per currency, largest first.
@@ -729,7 +730,7 @@
     }
     const [unmatchedJson, competitorsJson] = await Promise.all([api('/competitors/unmatched'), api('/competitors')]);
     const unmatched = rowsOf(unmatchedJson, 'names', 'unmatched');
-    const competitors = rowsOf(competitorsJson, 'competitors').slice().sort((a, b) => String(a.name).localeCompare(String(b.name)));
+    const competitors = rowsOf(competitorsJson, 'competitors').filter(c => !c.mergedIntoId).sort((a, b) => String(a.name).localeCompare(String(b.name)));
     const list = el('div', { class: 'triage', id: 'triage' });
     if (!unmatched.length) list.append(el('p', { class: 'empty' }, 'Every competitor name in the reports matches a known competitor.'));
     unmatched.forEach((u, i) => {
@@ -738,7 +739,8 @@
       const select = el('select', { id: 'map-' + i, name: 'competitorId' },
         el('option', { value: '' }, 'Choose a competitor…'),
         suggestions.length ? el('optgroup', { label: 'Suggested' }, suggestions.map(s => el('option', { value: String(pick(s, 'competitorId', 'id')) }, pick(s, 'name', 'competitorName') + (s.score !== undefined ? ` (${Math.round(s.score * 100)}% alike)` : '')))) : null,
-        el('optgroup', { label: 'All competitors' }, competitors.map(c => el('option', { value: String(c.id) }, c.name))));
+        el('optgroup', { label: 'All competitors' }, competitors.map(c => el('option', { value: String(c.id) }, c.name))),
+        el('option', { value: 'new' }, `New competitor “${name}”`));
       if (suggestions.length) select.value = String(pick(suggestions[0], 'competitorId', 'id'));
       const msg = el('span', { class: 'map-result', role: 'status' });
       const form = el('form', {
@@ -749,11 +751,14 @@
           const btn = form.querySelector('button');
           btn.disabled = true;
           try {
-            await api('/competitors/unmatched/map', {
+            const isNew = select.value === 'new';
+            const result = await api('/competitors/unmatched/map', {
               method: 'POST', headers: { 'Content-Type': 'application/json' },
-              body: JSON.stringify({ name, competitorId: Number(select.value) }),
+              body: JSON.stringify(isNew ? { name, newCompetitor: true } : { name, competitorId: Number(select.value) }),
             });
-            msg.textContent = `Mapped to ${select.selectedOptions[0].textContent.replace(/ \(\d+% alike\)$/, '')}; past reports re-attributed.`;
+            const target = result && result.competitor ? result.competitor.name : select.selectedOptions[0].textContent.replace(/ \(\d+% alike\)$/, '');
+            const moved = result && result.reportsReattributed !== undefined ? `${result.reportsReattributed} past reports re-attributed` : 'past reports re-attributed';
+            msg.textContent = `${isNew ? 'Created' : 'Mapped to'} ${target}; ${moved}.`;
             form.classList.add('done');
           } catch (err) {
             msg.textContent = 'Could not map: ' + err.message;
@@ -761,7 +766,7 @@
           }
         },
       },
-      el('div', { class: 'triage-name' }, el('strong', {}, name), el('span', { class: 'muted' }, ` ${num(pick(u, 'reports', 'reportCount', 'count'))} reports`)),
+      el('div', { class: 'triage-name' }, el('strong', {}, name), el('span', { class: 'muted' }, ` ${plural(pick(u, 'reports', 'reportCount', 'count'), 'report')}`)),
       el('label', { for: 'map-' + i, class: 'sr-only' }, `Map “${name}” to`), select,
       el('button', { type: 'submit' }, 'Map'), msg);
       list.append(form);
