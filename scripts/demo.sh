@@ -38,21 +38,22 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 
-have=$(curl -fs "$url/api/v1/reports?limit=1" -H "Authorization: Bearer $key" | python3 -c 'import json,sys; print(len(json.load(sys.stdin).get("items", [])))' 2>/dev/null || echo 0)
-if [ "$have" = "0" ]; then
-  echo "Generating $reports reports (fixed seed)..."
-  python3 scripts/demo_data.py "$url" "$key" "$db" --reports "$reports"
-else
-  echo "Demo data already there (scripts/demo.sh --fresh to regenerate)."
-fi
-
 cat <<MSG
 
   WinLoss demo is running.
   Dashboard:  $url/app/trends
-  Admin key:  $key      (paste it on the sign-in screen; also in data/demo/admin.key)
+  Admin key:  $key
+              (paste it on the sign-in screen; also in data/demo/admin.key)
   API:        $url/swagger
 
-  Ctrl-C to stop.
 MSG
+have=$(curl -fs "$url/api/v1/reports?limit=1" -H "Authorization: Bearer $key" | python3 -c 'import json,sys; print(len(json.load(sys.stdin).get("items", [])))' 2>/dev/null || echo 0)
+if [ "$have" = "0" ]; then
+  echo "  Generating $reports reports (fixed seed); the dashboard fills up while they arrive..."
+  python3 scripts/demo_data.py "$url" "$key" "$db" --reports "$reports"
+  echo "  Demo data complete."
+else
+  echo "  Demo data already there (scripts/demo.sh --fresh to regenerate)."
+fi
+echo "  Ctrl-C to stop."
 wait $pid

@@ -522,7 +522,7 @@
       { title: 'Revenue lost', key: 'revenueLost', num: true, cell: r => money(r.revenueLost) },
     ], totals, { rowAttrs: r => ({ 'data-competitor': competitorName(r) ?? '(none named)' }) });
 
-    const named = totals.filter(r => competitorName(r) !== null).slice(0, 6);
+    const named = totals.filter(r => competitorId(r) !== null).slice(0, 6); // catalogue competitors, not unmatched names
     const grid = el('div', { class: 'multiples' });
     const pending = [];
     for (const [i, t] of named.entries()) {
@@ -535,7 +535,7 @@
     if (!named.length) grid.append(el('p', { class: 'empty' }, 'No competitor was named in this date range.'));
     root.append(panel('Win rate against each competitor over time', {
       wide: true, csv: { path: '/trends/competitors' + q, file: 'competitor-trends.csv' },
-      note: `The six competitors met most often, per ${state.granularity}. Win rate = won / (won + lost); no-decision deals are counted beside it, not as losses.`,
+      note: `The six catalogue competitors met most often, per ${state.granularity}. Win rate = won / (won + lost); no-decision deals are counted beside it, not as losses.`,
     }, lowSampleLegend(), grid));
     root.append(panel('All competitors', { wide: true }, tableEl));
     pending.forEach(f => f());
@@ -766,7 +766,9 @@
           }
         },
       },
-      el('div', { class: 'triage-name' }, el('strong', {}, name), el('span', { class: 'muted' }, ` ${plural(pick(u, 'reports', 'reportCount', 'count'), 'report')}`)),
+      el('div', { class: 'triage-name' }, el('strong', {}, name), el('span', { class: 'muted' }, ` ${plural(pick(u, 'reports', 'reportCount', 'count'), 'report')}`),
+        u.lastSeen ? el('span', { class: 'muted small' }, ` · last ${u.lastSeen}`) : '',
+        (u.spellings || []).length > 1 ? el('div', { class: 'muted small' }, 'Also written: ' + u.spellings.slice(1).map(x => x.name).join(', ')) : ''),
       el('label', { for: 'map-' + i, class: 'sr-only' }, `Map “${name}” to`), select,
       el('button', { type: 'submit' }, 'Map'), msg);
       list.append(form);
@@ -805,6 +807,7 @@
     const state = readState();
     syncFilters(state);
     syncNav(state);
+    $('#filters').hidden = state.view === 'triage'; // the triage list is not filtered
     destroyCharts();
     document.title = 'WinLoss — trends';
     const root = $('#view');
