@@ -366,4 +366,32 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
         Assert.True(await page.EvaluateAsync<bool>("document.documentElement.scrollWidth <= window.innerWidth"), "horizontal scrolling on a tablet");
         Assert.True(problems.Count == 0, string.Join("\n", problems));
     }
+
+    [Fact]
+    public async Task A_competitor_opens_its_head_to_head_page_with_its_own_url()
+    {
+        var (context, page) = await SignedInAsync();
+        await using var _ = context;
+        await page.GotoAsync($"/app/trends?view=competitors&{Range}");
+        await ReadyAsync(page);
+        await page.ClickAsync("tr[data-competitor='Acme'] a");
+        await WaitForAsync(page, $"location.search.includes('view=competitor&') && location.search.includes('competitor={fixture.AcmeId}')");
+        Assert.Equal("Head-to-head: Acme", await page.InnerTextAsync("h1.view-title"));
+        await ShotAsync(page, "dashboard-head-to-head.png");
+
+        // 15 of 37 over both months (hand: 40.5%); September 6/10, October 9/27 on the chart.
+        Assert.Contains("40.5%", await page.InnerTextAsync("section[aria-labelledby='p-win-rate-over-time'] .note"));
+        var chart = await ChartDataAsync(page, "h2h-winrate");
+        var line = chart.GetProperty("datasets").EnumerateArray().Single(s => s.GetProperty("label").GetString() == "Acme");
+        Assert.Equal([0.6, 0.3333], line.GetProperty("data").EnumerateArray().Select(x => Math.Round(x.GetDouble(), 4)));
+        // By segment: enterprise 5/16 = 31.3%, SMB 10/21 = 47.6% (by hand).
+        var enterprise = RateCell(await CellAsync(page, "section[aria-labelledby='p-by-segment'] tr:has(th:text-is('Enterprise'))", "winRate"));
+        Near(31.25, enterprise.Rate);
+        var smb = RateCell(await CellAsync(page, "section[aria-labelledby='p-by-segment'] tr:has(th:text-is('SMB'))", "winRate"));
+        Near(47.62, smb.Rate);
+
+        await page.GoBackAsync();
+        await WaitForAsync(page, "location.search.includes('view=competitors')");
+        Assert.Equal(1, await page.Locator("tr[data-competitor='Acme']").CountAsync());
+    }
 }

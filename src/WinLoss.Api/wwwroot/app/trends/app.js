@@ -559,8 +559,9 @@
     let profile;
     try { profile = await api(path); }
     catch (e) {
-      if (e.status === 404) { root.append(panel('Head-to-head', {}, el('p', {}, 'No such competitor.'))); return; }
-      throw e;
+      if (e.status !== 404) throw e;
+      profile = await profileFromTrends(state, q);
+      if (!profile) { root.append(panel('Head-to-head', {}, el('p', {}, 'No such competitor.'))); return; }
     }
     const name = pick(profile, 'name', 'competitorName') ?? (profile.competitor && profile.competitor.name) ?? 'Competitor';
     document.title = `WinLoss — ${name} head-to-head`;
@@ -571,7 +572,7 @@
     const periods = series.map(periodOf);
     const { box, canvas } = chartBox(`Win rate against ${name} per ${state.granularity}, with 95% intervals`, 'tall', 'h2h-winrate');
     root.append(panel('Win rate over time', {
-      wide: true, csv: { path, file: `competitor-${state.competitor}-profile.csv` },
+      wide: true, csv: profile.partial ? { path: '/trends/competitors' + q, file: 'competitor-trends.csv' } : { path, file: `competitor-${state.competitor}-profile.csv` },
       note: overallRate ? `Over the whole range: ${pct(overallRate.value)} (95% CI ${ci(overallRate)}, n=${overallRate.n ?? '?'})${overallRate.lowSample ? ', low sample' : ''}.` : null,
     }, lowSampleLegend(), box));
     const after = [() => rateSeriesChart(canvas, periods, [{ name, points: series.map(r => ({ period: periodOf(r), rate: rateOf(r, 'winRate') })) }])];
@@ -580,7 +581,7 @@
     const objections = rowsOf(pick(profile, 'topObjections', 'objections') || []);
     const rBox = chartBox(`Top loss reasons against ${name}`);
     const oBox = chartBox(`Top objections naming ${name}`);
-    root.append(panel('Top loss reasons', {}, rBox.box, table('Top loss reasons', [
+    if (!profile.partial) root.append(panel('Top loss reasons', {}, rBox.box, table('Top loss reasons', [
       { title: 'Reason', key: 'category', cell: r => label(r.category) },
       { title: 'Deals', key: 'deals', num: true, cell: r => num(r.deals) },
       { title: 'Share', key: 'share', num: true, cell: r => pct(val(r, 'share')) },
@@ -589,9 +590,8 @@
       { title: 'Objection', key: 'category', cell: r => label(r.category) },
       { title: 'Deals', key: 'deals', num: true, cell: r => num(r.deals) },
       { title: 'Mentions', key: 'mentions', num: true, cell: r => num(r.mentions) },
-      { title: 'Share', key: 'share', num: true, cell: r => pct(val(r, 'share')) },
-    ], objections)));
-    after.push(() => barChart(rBox.canvas, reasons.map(r => label(r.category)), [{ label: 'Deals', data: reasons.map(r => r.deals) }], { horizontal: true }));
+    ].concat(objections.some(r => val(r, 'share') !== null) ? [{ title: 'Share', key: 'share', num: true, cell: r => pct(val(r, 'share')) }] : []), objections)));
+    if (!profile.partial) after.push(() => barChart(rBox.canvas, reasons.map(r => label(r.category)), [{ label: 'Deals', data: reasons.map(r => r.deals) }], { horizontal: true }));
     after.push(() => barChart(oBox.canvas, objections.map(r => label(r.category)), [{ label: 'Deals', data: objections.map(r => r.deals) }], { horizontal: true }));
 
     const segments = rowsOf(pick(profile, 'bySegment', 'segments') || []);
@@ -604,13 +604,44 @@
     after.push(() => intervalChart(sBox.canvas, segments.map(r => ({ name: label(groupKey(r, 'segment')), rate: rateOf(r, 'winRate') }))));
 
     const messages = rowsOf(pick(profile, 'messages', 'resonatingMessages', 'messagesThatResonated') || []);
-    root.append(panel('Messages that resonated against them', {}, table('Messages that resonated', [
+    if (!profile.partial) root.append(panel('Messages that resonated against them', {}, table('Messages that resonated', [
       { title: 'Message', key: 'message', cell: r => pick(r, 'title', 'messageTitle', 'messageId', 'id') },
       { title: 'Uses', key: 'uses', num: true, cell: r => num(r.uses) },
       { title: 'Resonated', key: 'resonated', num: true, cell: r => num(r.resonated) },
       { title: 'Resonance (95% CI)', key: 'resonanceRate', num: true, cell: r => rateCell(rateOf(r, 'resonanceRate')) },
     ], messages)));
     after.forEach(f => f());
+  }
+
+  // Where the server has no profile endpoint: the same head-to-head, composed from the competitor and objection
+  // trends (objections filtered to this competitor, win rate per segment from three filtered queries).
+  async function profileFromTrends(state, q) {
+    const id = state.competitor;
+    let competitor;
+    try { competitor = await api(`/competitors/${encodeURIComponent(id)}`); }
+    catch (e) { if (e.status === 404) return null; throw e; }
+    const mine = r => String(competitorId(r)) === String(id);
+    const segmentQuery = seg => apiQuery(Object.assign({}, state, { segment: seg }));
+    const [trend, objections, ...segments] = await Promise.all([
+      api('/trends/competitors' + q),
+      api('/trends/objections' + apiQuery(state, { competitor: id })),
+      ...(state.segment ? [state.segment] : SEGMENTS).map(seg => api('/trends/competitors' + segmentQuery(seg)).then(j => ({ seg, j }))),
+    ]);
+    const byCategory = new Map();
+    for (const r of rowsOf(objections).filter(r => !isOverall(r))) {
+      const x = byCategory.get(r.category) || { category: r.category, deals: 0, mentions: 0 };
+      x.deals += r.deals || 0;
+      x.mentions += r.mentions || 0;
+      byCategory.set(r.category, x);
+    }
+    return {
+      name: competitor.name,
+      winRateSeries: rowsOf(trend).filter(r => !isOverall(r) && mine(r)),
+      overall: rowsOf(trend.overall || []).find(mine) || null,
+      topObjections: [...byCategory.values()].sort((a, b) => b.deals - a.deals).slice(0, 8),
+      bySegment: segments.map(({ seg, j }) => Object.assign({ segment: seg }, rowsOf(j.overall || []).find(mine) || { deals: 0 })),
+      partial: true,
+    };
   }
 
   async function viewMessages(state, root) {
