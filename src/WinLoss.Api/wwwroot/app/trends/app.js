@@ -277,6 +277,7 @@
 
   function makeChart(canvas, config) {
     if (typeof Chart === 'undefined') return null;
+    if (!config.data.labels.length) { canvas.parentElement.hidden = true; return null; } // the table says "no data"
     const chart = new Chart(canvas, config);
     charts.push(chart);
     return chart;
