@@ -2,7 +2,6 @@ using FluentValidation;
 using Mediator;
 using Microsoft.AspNetCore.Authentication;
 using WinLoss.Api.Features.AuditLog;
-using WinLoss.Api.Features.Dashboard;
 using WinLoss.Api.Features.Competitors;
 using WinLoss.Api.Features.Health;
 using WinLoss.Api.Features.Pages;
@@ -80,7 +79,6 @@ if (app.Configuration["WINLOSS_BENCH"] == "1")
 app.MapReportEndpoints();
 app.MapUserEndpoints();
 ListAuditEntriesHandler.Map(app);
-app.MapDashboardPage();
 app.MapPageEndpoints();
 app.MapCompetitorEndpoints();
 app.MapTaxonomyEndpoints();

@@ -16,6 +16,7 @@ public static class PageEndpoints
     public static void MapPageEndpoints(this WebApplication app)
     {
         MapPage(app, "report", serviceWorker: true);
+        MapPage(app, "trends");
     }
 
     private static void MapPage(WebApplication app, string name, bool serviceWorker = false)
