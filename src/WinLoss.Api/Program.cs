@@ -57,6 +57,7 @@ var app = builder.Build();
 
 var db = app.Services.GetRequiredService<Db>();
 Migrator.Migrate(db, app.Logger);
+await CompetitorKeys.EnsureCurrentAsync(db, app.Services.GetRequiredService<Writer>(), app.Logger);
 AdminBootstrap.EnsureAdmin(db, builder.Configuration["WINLOSS_ADMIN_KEY"] ?? Environment.GetEnvironmentVariable("WINLOSS_ADMIN_KEY"), app.Logger);
 
 app.UseRequestLogging();
