@@ -8,6 +8,7 @@ using WinLoss.Api.Features.Pages;
 using WinLoss.Api.Features.Reports;
 using WinLoss.Api.Features.Taxonomy;
 using WinLoss.Api.Features.Users;
+using WinLoss.Api.Features.Trends;
 using WinLoss.Api.Infrastructure.Auth;
 using WinLoss.Api.Infrastructure.Behaviors;
 using WinLoss.Api.Infrastructure.Database;
@@ -83,5 +84,6 @@ ListAuditEntriesHandler.Map(app);
 app.MapPageEndpoints();
 app.MapCompetitorEndpoints();
 app.MapTaxonomyEndpoints();
+app.MapTrendEndpoints();
 
 app.Run();

@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using WinLoss.Api.Features.Trends;
 
 namespace WinLoss.Api.Features.Reports;
 
@@ -12,14 +13,10 @@ namespace WinLoss.Api.Features.Reports;
 public static class ReportEvents
 {
     /// <summary>Before a report changes: remove its current contribution from read models.</summary>
-    public static void Removing(SqliteConnection connection, SqliteTransaction transaction, long reportId)
-    {
-        _ = connection; _ = transaction; _ = reportId;
-    }
+    public static void Removing(SqliteConnection connection, SqliteTransaction transaction, long reportId) =>
+        ReadModel.Apply(connection, transaction, reportId, -1);
 
     /// <summary>After a report was written: add its contribution to read models.</summary>
-    public static void Written(SqliteConnection connection, SqliteTransaction transaction, long reportId)
-    {
-        _ = connection; _ = transaction; _ = reportId;
-    }
+    public static void Written(SqliteConnection connection, SqliteTransaction transaction, long reportId) =>
+        ReadModel.Apply(connection, transaction, reportId, +1);
 }

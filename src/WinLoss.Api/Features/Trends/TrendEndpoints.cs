@@ -1,0 +1,14 @@
+namespace WinLoss.Api.Features.Trends;
+
+public static class TrendEndpoints
+{
+    public static void MapTrendEndpoints(this IEndpointRouteBuilder app)
+    {
+        var trends = app.MapGroup("/api/v1/trends").WithTags("Trends");
+        GetCompetitorTrendHandler.Map(trends);
+        GetObjectionTrendHandler.Map(trends);
+
+        var admin = app.MapGroup("/api/v1/admin").WithTags("Admin");
+        RebuildReadModelHandler.Map(admin);
+    }
+}
