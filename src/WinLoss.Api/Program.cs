@@ -3,7 +3,9 @@ using Mediator;
 using Microsoft.AspNetCore.Authentication;
 using WinLoss.Api.Features.AuditLog;
 using WinLoss.Api.Features.Competitors;
+using WinLoss.Api.Features.Exports;
 using WinLoss.Api.Features.Health;
+using WinLoss.Api.Features.Imports;
 using WinLoss.Api.Features.Pages;
 using WinLoss.Api.Features.Reports;
 using WinLoss.Api.Features.Taxonomy;
@@ -85,5 +87,7 @@ app.MapPageEndpoints();
 app.MapCompetitorEndpoints();
 app.MapTaxonomyEndpoints();
 app.MapTrendEndpoints();
+app.MapExportEndpoints();
+app.MapImportEndpoints();
 
 app.Run();

@@ -138,6 +138,9 @@ public static class ReportRules
 /// <summary>Field rules shared by filing (POST) and amending (PUT). Taxonomy membership comes from the in-memory cache.</summary>
 public sealed class ReportInputValidator : AbstractValidator<ReportInput>
 {
+    /// <summary>Set in RootContextData when validating a CRM import row: CRM history has no reasons, so none are required.</summary>
+    public const string CrmImportContextKey = "crm-import";
+
     public ReportInputValidator(TaxonomyCache taxonomy)
     {
         RuleFor(x => x.DealId).Cascade(CascadeMode.Stop)
@@ -205,7 +208,7 @@ public sealed class ReportInputValidator : AbstractValidator<ReportInput>
         RuleFor(x => x.Reasons).Must(l => l is null || l.Count <= 10).WithMessage("At most 10 reasons.");
         RuleFor(x => x.Reasons)
             .Must(l => l is not null && l.Count > 0)
-            .When(x => x.Outcome is "lost" or "no_decision")
+            .When((x, context) => x.Outcome is "lost" or "no_decision" && !context.RootContextData.ContainsKey(CrmImportContextKey))
             .WithMessage("At least one reason is required when the outcome is lost or no_decision.");
         RuleFor(x => x.Reasons).Must(l => l is null || l.Count(r => r?.Primary == true) <= 1).WithMessage("At most one reason may be primary.");
         RuleFor(x => x.Reasons).Custom((list, context) =>

@@ -1,0 +1,416 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Dapper;
+using FluentValidation;
+using Mediator;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Data.Sqlite;
+using Microsoft.Net.Http.Headers;
+using WinLoss.Api.Features.Reports;
+using WinLoss.Api.Infrastructure;
+using WinLoss.Api.Infrastructure.Auth;
+using WinLoss.Api.Infrastructure.Csv;
+using WinLoss.Api.Infrastructure.Database;
+using WinLoss.Api.Infrastructure.Errors;
+using WinLoss.Api.Infrastructure.Http;
+
+namespace WinLoss.Api.Features.Imports;
+
+/// <summary>
+/// Import historical opportunities from a CRM export. The CSV is read as a stream, one record at a time;
+/// each row is mapped (see <see cref="CrmMapping"/>) and validated with the same rules as a filed report
+/// (except that CRM lost deals may have no reason). Open deals are skipped and counted, bad rows are
+/// reported {line, field, message}, good rows are written in batches of <see cref="ImportCrmHandler.BatchSize"/>
+/// (one writer job each). Idempotent on dealId: a re-import creates nothing, identical rows stay unchanged,
+/// changed rows become a new version of the same report (unmapped fields keep their current values).
+/// A deal that already has a report filed by a rep is never overwritten (skipped, counted).
+/// </summary>
+public sealed record ImportCrm(
+    CrmMapping Mapping, IReadOnlyDictionary<string, LookupFile> Lookups, Stream File, string? FileName, Caller Caller)
+    : ICommand<ImportResult>;
+
+/// <summary>An uploaded lookup CSV (part lookup.NAME), held in memory: lookups are small dimension tables.</summary>
+public sealed record LookupFile(string Name, IReadOnlyList<string> Header, IReadOnlyList<string[]> Rows);
+
+public sealed record ImportResult
+{
+    public long RowsRead { get; init; }
+    public long Created { get; init; }
+    public long Updated { get; init; }
+    public long Unchanged { get; init; }
+    public long Skipped { get; init; }
+    public required ImportSkips SkippedBy { get; init; }
+    public long Rejected { get; init; }
+    public required IReadOnlyList<ImportError> Errors { get; init; }
+    public bool ErrorsTruncated { get; init; }
+    public int RepsCreated { get; init; }
+}
+
+/// <summary>Why rows were skipped: open deals; deals that already have a report filed in WinLoss; imported reports deleted since.</summary>
+public sealed record ImportSkips(long Open, long ExistingReport, long Deleted);
+
+public sealed record ImportError(long Line, string Field, string Message);
+
+public sealed class ImportCrmValidator : AbstractValidator<ImportCrm>
+{
+    public ImportCrmValidator(CrmMappingValidator mapping) =>
+        RuleFor(x => x).Custom((command, context) =>
+        {
+            foreach (var failure in mapping.Validate(command.Mapping).Errors) context.AddFailure(failure);
+            foreach (var (name, map) in command.Mapping.Fields())
+                if (map.Lookup is { } lookup && command.Mapping.Lookups?.ContainsKey(lookup) == true && !command.Lookups.ContainsKey(lookup))
+                    context.AddFailure($"lookup.{lookup}", $"mapping.{name} uses lookup '{lookup}': upload it as the form part 'lookup.{lookup}'.");
+        });
+}
+
+public sealed class ImportCrmHandler(Writer writer, ReportInputValidator reportValidator) : ICommandHandler<ImportCrm, ImportResult>
+{
+    public const int BatchSize = 500;
+    public const int MaxErrors = 200;
+
+    private const string ImportedSql = "SELECT report_id AS ReportId, row_hash AS RowHash FROM crm_import_deals WHERE deal_id = @dealId";
+    private const string LiveSql =
+        "SELECT id AS Id, version AS Version, created_at AS CreatedAt, created_by AS CreatedBy FROM reports WHERE deal_id = @dealId AND deleted_at IS NULL";
+    private const string InsertImportedSql =
+        """
+        INSERT INTO crm_import_deals (deal_id, report_id, row_hash, imported_at, imported_by)
+        VALUES (@dealId, @reportId, @hash, @now, @by)
+        ON CONFLICT (deal_id) DO UPDATE SET report_id = excluded.report_id, row_hash = excluded.row_hash,
+            imported_at = excluded.imported_at, imported_by = excluded.imported_by
+        """;
+    private const string VersionBodySql = "SELECT body FROM report_versions WHERE report_id = @id AND version = @version";
+    private const string FindRepSql = "SELECT id FROM users WHERE role = 'rep' AND display_name = @name COLLATE NOCASE ORDER BY id LIMIT 1";
+    private const string EmailTakenSql = "SELECT COUNT(*) FROM users WHERE email = @email COLLATE NOCASE";
+    private const string InsertRepSql =
+        "INSERT INTO users (email, display_name, role, created_at) VALUES (@email, @name, 'rep', @now) RETURNING id";
+
+    public async ValueTask<ImportResult> Handle(ImportCrm command, CancellationToken cancellationToken)
+    {
+        var run = new Run();
+        var reps = new Dictionary<string, long>(StringComparer.OrdinalIgnoreCase);
+        var completed = false;
+        try
+        {
+            using var text = new StreamReader(command.File, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 64 * 1024, leaveOpen: true);
+            var csv = new CsvReader(text);
+            IReadOnlyList<string>? header;
+            try { header = await csv.ReadAsync(cancellationToken); }
+            catch (CsvFormatException ex) { throw Invalid.Field("file", $"Line {ex.Line}: {ex.Message}"); }
+            if (header is null) throw Invalid.Field("file", "The file is empty: a header row is expected.");
+            var plan = new RowPlan(command.Mapping, header.ToArray(), command.Lookups);
+
+            var batch = new List<Parsed>(BatchSize);
+            Task<BatchOutcome>? pending = null;
+            while (true)
+            {
+                IReadOnlyList<string>? record;
+                try { record = await csv.ReadAsync(cancellationToken); }
+                catch (CsvFormatException ex)
+                {
+                    run.RowsRead++;
+                    run.Reject(new ImportError(ex.Line, "file", ex.Message + " Reading stopped at this line."));
+                    break;
+                }
+                if (record is null) break;
+                if (IsBlank(record)) continue;
+                run.RowsRead++;
+                var line = csv.RecordLine;
+                var parsed = plan.Parse(record, line, reportValidator, out var open, out var errors);
+                if (open) { run.SkippedOpen++; continue; }
+                if (errors.Count > 0) { run.Reject(errors); continue; }
+                batch.Add(parsed!);
+                if (batch.Count < BatchSize) continue;
+                if (pending is not null) Merge(run, reps, await pending);
+                pending = Write(batch, command, reps);
+                batch = new List<Parsed>(BatchSize);
+            }
+            if (pending is not null) Merge(run, reps, await pending);
+            if (batch.Count > 0) Merge(run, reps, await Write(batch, command, reps));
+            completed = true;
+            return run.Result();
+        }
+        finally
+        {
+            var result = run.Result();
+            await writer.ExecuteAsync((c, t) => Audit.Record(c, t, command.Caller, "import.crm", "/api/v1/imports/crm", new
+            {
+                file = command.FileName, result.RowsRead, result.Created, result.Updated, result.Unchanged, result.Skipped,
+                result.Rejected, result.RepsCreated, completed,
+            }), CancellationToken.None);
+        }
+    }
+
+    private static bool IsBlank(IReadOnlyList<string> record)
+    {
+        foreach (var field in record) if (!string.IsNullOrWhiteSpace(field)) return false;
+        return true;
+    }
+
+    private static void Merge(Run run, Dictionary<string, long> reps, BatchOutcome outcome)
+    {
+        run.Created += outcome.Created;
+        run.Updated += outcome.Updated;
+        run.Unchanged += outcome.Unchanged;
+        run.SkippedExisting += outcome.SkippedExisting;
+        run.SkippedDeleted += outcome.SkippedDeleted;
+        run.RepsCreated += outcome.NewReps.Count;
+        foreach (var (name, id) in outcome.NewReps) reps[name] = id;
+        foreach (var error in outcome.Errors) run.Reject(error);
+    }
+
+    /// <summary>One writer job for a batch: each row in its own savepoint, so a row that fails is reported and the rest commit.</summary>
+    private Task<BatchOutcome> Write(List<Parsed> batch, ImportCrm command, IReadOnlyDictionary<string, long> reps) =>
+        writer.ExecuteAsync((c, t) =>
+        {
+            var outcome = new BatchOutcome();
+            var now = Clock.Now();
+            foreach (var row in batch)
+            {
+                var repId = ResolveRep(c, t, row.RepName, reps, outcome.NewReps, now);
+                t.Save("crm_row");
+                try
+                {
+                    WriteRow(c, t, row, repId, command, now, outcome);
+                    t.Release("crm_row");
+                }
+                catch (Exception ex) when (ex is ValidationException or ProblemException)
+                {
+                    t.Rollback("crm_row");
+                    t.Release("crm_row");
+                    var (field, message) = ex is ValidationException v && v.Errors.FirstOrDefault() is { } f
+                        ? (RowPlan.FieldOf(f.PropertyName), f.ErrorMessage)
+                        : ("dealId", ex.Message);
+                    outcome.Errors.Add(new ImportError(row.Line, field, message));
+                }
+            }
+            return outcome;
+        });
+
+    private static void WriteRow(SqliteConnection c, SqliteTransaction t, Parsed row, long repId, ImportCrm command, string now, BatchOutcome outcome)
+    {
+        var dealId = row.Input.DealId!;
+        var imported = c.QuerySingleOrDefault<ImportedRow>(ImportedSql, new { dealId }, t);
+        var live = c.QuerySingleOrDefault<LiveRow>(LiveSql, new { dealId }, t);
+        var by = command.Caller.UserId;
+        if (imported is null)
+        {
+            if (live is not null) { outcome.SkippedExisting++; return; }
+            var report = ReportStore.Insert(c, t, row.Input, repId, by, now);
+            ReportEvents.Written(c, t, report.Id);
+            c.Execute(InsertImportedSql, new { dealId, reportId = report.Id, hash = row.Hash, now, by }, t);
+            outcome.Created++;
+            return;
+        }
+        if (live is null) { outcome.SkippedDeleted++; return; }
+        if (live.Id != imported.ReportId) { outcome.SkippedExisting++; return; }
+        if (CryptographicOperations.FixedTimeEquals(imported.RowHash, row.Hash)) { outcome.Unchanged++; return; }
+
+        var body = c.ExecuteScalar<string>(VersionBodySql, new { id = live.Id, version = live.Version }, t);
+        var current = body is null ? null : JsonSerializer.Deserialize<ReportInput>(body, JsonBody.Options);
+        var merged = current is null ? row.Input : RowPlan.Overlay(current, row.Input, command.Mapping);
+        ReportEvents.Removing(c, t, live.Id);
+        ReportStore.Replace(c, t, live.Id, merged, repId, (int)live.Version + 1, live.CreatedAt, live.CreatedBy, by, now);
+        ReportEvents.Written(c, t, live.Id);
+        c.Execute(InsertImportedSql, new { dealId, reportId = live.Id, hash = row.Hash, now, by }, t);
+        outcome.Updated++;
+    }
+
+    /// <summary>A rep by display name (case-insensitive); an unknown rep is created with role rep, no key, and an email under crm-import.invalid.</summary>
+    private static long ResolveRep(SqliteConnection c, SqliteTransaction t, string name, IReadOnlyDictionary<string, long> known,
+        Dictionary<string, long> created, string now)
+    {
+        if (known.TryGetValue(name, out var id) || created.TryGetValue(name, out id)) return id;
+        var existing = c.ExecuteScalar<long?>(FindRepSql, new { name }, t);
+        if (existing is not null) { created[name] = existing.Value; return existing.Value; }
+        var slug = Slug(name);
+        var email = $"{slug}@crm-import.invalid";
+        for (var n = 2; c.ExecuteScalar<long>(EmailTakenSql, new { email }, t) > 0; n++) email = $"{slug}.{n}@crm-import.invalid";
+        id = c.ExecuteScalar<long>(InsertRepSql, new { email, name, now }, t);
+        created[name] = id;
+        return id;
+    }
+
+    /// <summary>"Moses Frase" → "moses.frase" (ASCII letters and digits, dots between words).</summary>
+    public static string Slug(string name)
+    {
+        var sb = new StringBuilder();
+        foreach (var ch in name.Normalize(NormalizationForm.FormD).ToLowerInvariant())
+        {
+            if (char.IsAsciiLetterOrDigit(ch)) sb.Append(ch);
+            else if (CharUnicodeInfo.GetUnicodeCategory(ch) == UnicodeCategory.NonSpacingMark) continue;
+            else if (sb.Length > 0 && sb[^1] != '.') sb.Append('.');
+        }
+        var slug = sb.ToString().Trim('.');
+        return slug.Length == 0 ? "rep" : slug.Length > 48 ? slug[..48] : slug;
+    }
+
+    private sealed class ImportedRow { public long ReportId { get; init; } public byte[] RowHash { get; init; } = []; }
+    private sealed class LiveRow { public long Id { get; init; } public long Version { get; init; } public string CreatedAt { get; init; } = ""; public long CreatedBy { get; init; } }
+
+    private sealed class BatchOutcome
+    {
+        public long Created, Updated, Unchanged, SkippedExisting, SkippedDeleted;
+        public readonly List<ImportError> Errors = [];
+        public readonly Dictionary<string, long> NewReps = new(StringComparer.OrdinalIgnoreCase);
+    }
+
+    private sealed class Run
+    {
+        public long RowsRead, Created, Updated, Unchanged, SkippedOpen, SkippedExisting, SkippedDeleted, Rejected;
+        public int RepsCreated;
+        private readonly List<ImportError> _errors = [];
+        private bool _truncated;
+
+        public void Reject(ImportError error) => Reject([error]);
+
+        public void Reject(IReadOnlyList<ImportError> errors)
+        {
+            Rejected++;
+            foreach (var e in errors)
+                if (_errors.Count < MaxErrors) _errors.Add(e);
+                else _truncated = true;
+        }
+
+        public ImportResult Result() => new()
+        {
+            RowsRead = RowsRead, Created = Created, Updated = Updated, Unchanged = Unchanged,
+            Skipped = SkippedOpen + SkippedExisting + SkippedDeleted,
+            SkippedBy = new ImportSkips(SkippedOpen, SkippedExisting, SkippedDeleted),
+            Rejected = Rejected, Errors = _errors.ToList(), ErrorsTruncated = _truncated, RepsCreated = RepsCreated,
+        };
+    }
+
+    public static void Map(RouteGroupBuilder group) =>
+        group.MapPost("/crm", Endpoint)
+            .WithName("ImportCrm")
+            .WithSummary("Import CRM history (multipart: mapping, lookup.NAME files, file)")
+            .WithDescription(
+                "multipart/form-data with parts: 'mapping' (JSON, see the README for the schema), optional 'lookup.NAME' CSV files " +
+                "used by mapping lookups, and 'file' (the CSV of opportunities, streamed; send it last). Open deals (outcome values not " +
+                "mapped to won/lost/no_decision) are skipped and counted; bad rows are reported {line, field, message} (first " +
+                $"{MaxErrors}); good rows are imported in batches of {BatchSize}. Idempotent on dealId: re-importing creates nothing, " +
+                "changed rows become a new report version. Unknown reps are created (role rep, no key). Lost deals may have no reason.")
+            .Accepts<ImportCrmForm>("multipart/form-data")
+            .RequireAuthorization(Policies.ImportCrm)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+
+    /// <summary>The multipart parts, for the OpenAPI document.</summary>
+    public sealed record ImportCrmForm(string Mapping, IFormFile File);
+
+    private const long MaxUpload = 4L * 1024 * 1024 * 1024;
+    private const int MaxLookupRows = 200_000;
+
+    private static async Task<Ok<ImportResult>> Endpoint(HttpContext http, ISender sender, CancellationToken cancellationToken)
+    {
+        var request = http.Request;
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = MaxUpload;
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
+            || !mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
+            throw new UnsupportedMediaTypeException("Send multipart/form-data with parts 'mapping', 'file' and optional 'lookup.NAME'.");
+        var boundary = HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value;
+        if (string.IsNullOrEmpty(boundary)) throw new UnsupportedMediaTypeException("The multipart/form-data content type needs a boundary.");
+
+        var caller = Caller.From(http.User);
+        var reader = new MultipartReader(boundary, request.Body) { BodyLengthLimit = null };
+        CrmMapping? mapping = null;
+        var lookups = new Dictionary<string, LookupFile>(StringComparer.Ordinal);
+        string? spool = null;
+        string? fileName = null;
+        ImportResult? result = null;
+        try
+        {
+            MultipartSection? section;
+            while ((section = await NextSection(reader, cancellationToken)) is not null)
+            {
+                var disposition = section.GetContentDispositionHeader();
+                var name = disposition?.Name.Value ?? "";
+                if (name == "mapping")
+                {
+                    if (mapping is not null) throw Invalid.Field("mapping", "Send one mapping part.");
+                    mapping = CrmMapping.Parse(await ReadSmall(section.Body, 256 * 1024 + 1, cancellationToken));
+                }
+                else if (name.StartsWith("lookup.", StringComparison.Ordinal) && CrmMappingValidator.IsName(name["lookup.".Length..]))
+                {
+                    var lookupName = name["lookup.".Length..];
+                    if (lookups.ContainsKey(lookupName)) throw Invalid.Field(name, "Send each lookup once.");
+                    lookups[lookupName] = await ReadLookup(lookupName, section.Body, cancellationToken);
+                }
+                else if (name == "file")
+                {
+                    if (fileName is not null) throw Invalid.Field("file", "Send one file part.");
+                    fileName = disposition?.FileName.Value ?? disposition?.FileNameStar.Value ?? "file";
+                    if (mapping is not null && (mapping.Lookups ?? []).Keys.All(lookups.ContainsKey))
+                        result = await sender.Send(new ImportCrm(mapping, lookups, section.Body, fileName, caller), cancellationToken);
+                    else
+                    {
+                        // The mapping or a lookup comes later: keep the file on disk (not in memory) until they arrive.
+                        spool = Path.GetTempFileName();
+                        await using var file = File.Create(spool);
+                        await section.Body.CopyToAsync(file, cancellationToken);
+                    }
+                }
+                else throw Invalid.Field(name.Length == 0 ? "multipart" : name, "Unknown part: send 'mapping', 'file' and optional 'lookup.NAME'.");
+            }
+            if (mapping is null) throw Invalid.Field("mapping", "The 'mapping' part (JSON) is required.");
+            if (fileName is null) throw Invalid.Field("file", "The 'file' part (the CRM export CSV) is required.");
+            if (result is null && spool is not null)
+            {
+                await using var file = File.OpenRead(spool);
+                result = await sender.Send(new ImportCrm(mapping, lookups, file, fileName, caller), cancellationToken);
+            }
+            return TypedResults.Ok(result!);
+        }
+        finally
+        {
+            if (spool is not null) File.Delete(spool);
+        }
+    }
+
+    private static async Task<MultipartSection?> NextSection(MultipartReader reader, CancellationToken cancellationToken)
+    {
+        try { return await reader.ReadNextSectionAsync(cancellationToken); }
+        catch (IOException ex) { throw Invalid.Field("multipart", "The multipart body is malformed: " + ex.Message); }
+        catch (InvalidDataException ex) { throw Invalid.Field("multipart", "The multipart body is malformed: " + ex.Message); }
+    }
+
+    private static async Task<byte[]> ReadSmall(Stream body, int limit, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        int read;
+        while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            buffer.Write(chunk, 0, read);
+            if (buffer.Length > limit) throw new PayloadTooLargeException($"The mapping may be at most {limit - 1} bytes.");
+        }
+        return buffer.ToArray();
+    }
+
+    private static async Task<LookupFile> ReadLookup(string name, Stream body, CancellationToken cancellationToken)
+    {
+        using var text = new StreamReader(body, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, leaveOpen: true);
+        var csv = new CsvReader(text, maxFieldLength: 64 * 1024);
+        try
+        {
+            var header = await csv.ReadAsync(cancellationToken) ?? throw Invalid.Field($"lookup.{name}", "The lookup file is empty: a header row is expected.");
+            var headerCopy = header.ToArray();
+            var rows = new List<string[]>();
+            while (await csv.ReadAsync(cancellationToken) is { } record)
+            {
+                if (rows.Count >= MaxLookupRows) throw Invalid.Field($"lookup.{name}", $"A lookup file may have at most {MaxLookupRows} rows.");
+                rows.Add(record.ToArray());
+            }
+            return new LookupFile(name, headerCopy, rows);
+        }
+        catch (CsvFormatException ex)
+        {
+            throw Invalid.Field($"lookup.{name}", $"Line {ex.Line}: {ex.Message}");
+        }
+    }
+}
