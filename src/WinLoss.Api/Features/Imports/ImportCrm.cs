@@ -26,7 +26,7 @@ namespace WinLoss.Api.Features.Imports;
 /// (except that CRM lost deals may have no reason). Open deals are skipped and counted, bad rows are
 /// reported {line, field, message}, good rows are written in batches of <see cref="ImportCrmHandler.BatchSize"/>
 /// (one writer job each). Idempotent on dealId: a re-import creates nothing, identical rows stay unchanged,
-/// changed rows become a new version of the same report (unmapped fields keep their current values).
+/// changed rows become a new version of the same report (empty or unmapped fields keep their current values).
 /// A deal that already has a report filed by a rep is never overwritten (skipped, counted).
 /// </summary>
 public sealed record ImportCrm(
@@ -159,6 +159,7 @@ public sealed class ImportCrmHandler(Writer writer, ReportInputValidator reportV
         run.SkippedDeleted += outcome.SkippedDeleted;
         run.RepsCreated += outcome.NewReps.Count;
         foreach (var (name, id) in outcome.NewReps) reps[name] = id;
+        foreach (var (name, id) in outcome.FoundReps) reps[name] = id;
         foreach (var error in outcome.Errors) run.Reject(error);
     }
 
@@ -170,7 +171,7 @@ public sealed class ImportCrmHandler(Writer writer, ReportInputValidator reportV
             var now = Clock.Now();
             foreach (var row in batch)
             {
-                var repId = ResolveRep(c, t, row.RepName, reps, outcome.NewReps, now);
+                var repId = ResolveRep(c, t, row.RepName, reps, outcome.FoundReps, outcome.NewReps, now);
                 t.Save("crm_row");
                 try
                 {
@@ -211,7 +212,7 @@ public sealed class ImportCrmHandler(Writer writer, ReportInputValidator reportV
 
         var body = c.ExecuteScalar<string>(VersionBodySql, new { id = live.Id, version = live.Version }, t);
         var current = body is null ? null : JsonSerializer.Deserialize<ReportInput>(body, JsonBody.Options);
-        var merged = current is null ? row.Input : RowPlan.Overlay(current, row.Input, command.Mapping);
+        var merged = current is null ? row.Input : RowPlan.Overlay(current, row.Input);
         ReportEvents.Removing(c, t, live.Id);
         ReportStore.Replace(c, t, live.Id, merged, repId, (int)live.Version + 1, live.CreatedAt, live.CreatedBy, by, now);
         ReportEvents.Written(c, t, live.Id);
@@ -221,11 +222,11 @@ public sealed class ImportCrmHandler(Writer writer, ReportInputValidator reportV
 
     /// <summary>A rep by display name (case-insensitive); an unknown rep is created with role rep, no key, and an email under crm-import.invalid.</summary>
     private static long ResolveRep(SqliteConnection c, SqliteTransaction t, string name, IReadOnlyDictionary<string, long> known,
-        Dictionary<string, long> created, string now)
+        Dictionary<string, long> found, Dictionary<string, long> created, string now)
     {
-        if (known.TryGetValue(name, out var id) || created.TryGetValue(name, out id)) return id;
+        if (known.TryGetValue(name, out var id) || found.TryGetValue(name, out id) || created.TryGetValue(name, out id)) return id;
         var existing = c.ExecuteScalar<long?>(FindRepSql, new { name }, t);
-        if (existing is not null) { created[name] = existing.Value; return existing.Value; }
+        if (existing is not null) { found[name] = existing.Value; return existing.Value; }
         var slug = Slug(name);
         var email = $"{slug}@crm-import.invalid";
         for (var n = 2; c.ExecuteScalar<long>(EmailTakenSql, new { email }, t) > 0; n++) email = $"{slug}.{n}@crm-import.invalid";
@@ -256,6 +257,7 @@ public sealed class ImportCrmHandler(Writer writer, ReportInputValidator reportV
         public long Created, Updated, Unchanged, SkippedExisting, SkippedDeleted;
         public readonly List<ImportError> Errors = [];
         public readonly Dictionary<string, long> NewReps = new(StringComparer.OrdinalIgnoreCase);
+        public readonly Dictionary<string, long> FoundReps = new(StringComparer.OrdinalIgnoreCase);
     }
 
     private sealed class Run

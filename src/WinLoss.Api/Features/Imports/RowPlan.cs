@@ -176,26 +176,27 @@ public sealed class RowPlan
     }
 
     /// <summary>
-    /// A changed CRM row applied to the report's current version: the mapped fields take the CRM's values,
-    /// everything else (competitors, reasons, objections, messages... added in WinLoss) is kept.
+    /// A changed CRM row applied to the report's current version: fields the CRM row has take the CRM's values;
+    /// empty cells and unmapped fields never erase what is stored (competitors, reasons, objections, messages...
+    /// added in WinLoss stay).
     /// </summary>
-    public static ReportInput Overlay(ReportInput current, ReportInput crm, CrmMapping m) => current with
+    public static ReportInput Overlay(ReportInput current, ReportInput crm) => current with
     {
         DealId = crm.DealId,
         Outcome = crm.Outcome,
         ClosedOn = crm.ClosedOn,
-        Amount = m.Amount is not null ? crm.Amount : current.Amount,
-        Currency = m.Amount is not null || m.Currency is not null ? crm.Currency : current.Currency,
-        Segment = m.Segment is not null ? crm.Segment : current.Segment,
-        StageReached = m.Stage is not null ? crm.StageReached : current.StageReached,
-        Region = m.Region is not null ? crm.Region : current.Region,
-        Industry = m.Industry is not null ? crm.Industry : current.Industry,
-        Product = m.Product is not null ? crm.Product : current.Product,
-        AccountName = m.Account is not null ? crm.AccountName : current.AccountName,
-        Competitors = m.Competitor is not null ? crm.Competitors : current.Competitors,
-        Reasons = m.Reason is not null ? crm.Reasons : current.Reasons,
-        LeadSource = m.LeadSource is not null ? crm.LeadSource : current.LeadSource,
-        Notes = m.Notes is not null ? crm.Notes : current.Notes,
+        Amount = crm.Amount ?? current.Amount,
+        Currency = crm.Amount is not null ? crm.Currency : current.Currency,
+        Segment = crm.Segment ?? current.Segment,
+        StageReached = crm.StageReached ?? current.StageReached,
+        Region = crm.Region ?? current.Region,
+        Industry = crm.Industry ?? current.Industry,
+        Product = crm.Product ?? current.Product,
+        AccountName = crm.AccountName ?? current.AccountName,
+        Competitors = crm.Competitors is { Count: > 0 } ? crm.Competitors : current.Competitors,
+        Reasons = crm.Reasons is { Count: > 0 } ? crm.Reasons : current.Reasons,
+        LeadSource = crm.LeadSource ?? current.LeadSource,
+        Notes = crm.Notes ?? current.Notes,
         RepId = null,
     };
 
