@@ -46,7 +46,7 @@ public sealed class HostileInputTests(TestApp app) : IClassFixture<TestApp>
             { "control chars", "{\"dealId\":\"A\\u0000B\\u0007\",\"outcome\":\"won\",\"closedOn\":\"2026-01-01\",\"notes\":\"\\u0000\\u001b[31m\"}" },
             { "lone surrogate", "{\"dealId\":\"\\ud800\",\"outcome\":\"won\",\"closedOn\":\"2026-01-01\"}" },
             { "invalid utf8", "{\"dealId\":\"\u00ff\u00fe\",\"outcome\":\"won\"" },
-            { "sql injection", "{\"dealId\":\"'; DROP TABLE reports; --\",\"outcome\":\"won\",\"closedOn\":\"2026-01-01\",\"region\":\"' OR 1=1 --\"}" },
+            { "sql injection", "{\"dealId\":\"'; DROP TABLE reports; --\",\"outcome\":\"won' OR '1'='1\",\"closedOn\":\"2026-01-01\",\"region\":\"' OR 1=1 --\"}" },
             { "sql in category", "{\"dealId\":\"A\",\"outcome\":\"lost\",\"closedOn\":\"2026-01-01\",\"reasons\":[{\"category\":\"price' OR '1'='1\"}]}" },
             { "script", "{\"dealId\":\"<script>alert(1)</script>\",\"outcome\":\"<img src=x onerror=alert(1)>\",\"closedOn\":\"2026-01-01\"}" },
             { "date injection", "{\"dealId\":\"A\",\"outcome\":\"won\",\"closedOn\":\"2026-01-01T00:00:00Z\"}" },

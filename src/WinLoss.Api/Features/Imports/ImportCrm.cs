@@ -17,6 +17,7 @@ using WinLoss.Api.Infrastructure.Csv;
 using WinLoss.Api.Infrastructure.Database;
 using WinLoss.Api.Infrastructure.Errors;
 using WinLoss.Api.Infrastructure.Http;
+using WinLoss.Api.Infrastructure.OpenApi;
 
 namespace WinLoss.Api.Features.Imports;
 
@@ -296,14 +297,14 @@ public sealed class ImportCrmHandler(Writer writer, ReportInputValidator reportV
                 "mapped to won/lost/no_decision) are skipped and counted; bad rows are reported {line, field, message} (first " +
                 $"{MaxErrors}); good rows are imported in batches of {BatchSize}. Idempotent on dealId: re-importing creates nothing, " +
                 "changed rows become a new report version. Unknown reps are created (role rep, no key). Lost deals may have no reason.")
-            .Accepts<ImportCrmForm>("multipart/form-data")
+            .WithMetadata(new MultipartBody(
+                ("mapping", "The column mapping (JSON). Each field is a column name or {column|value|lookup+on+column, values?, format?, separator?}; see the README.", typeof(CrmMapping), true),
+                ("lookup.NAME", "Optional lookup CSVs, one part per lookup named in mapping.lookups (e.g. lookup.accounts).", null, false),
+                ("file", "The CRM export (CSV, UTF-8, header row). Send it last.", null, true)))
             .RequireAuthorization(Policies.ImportCrm)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
-
-    /// <summary>The multipart parts, for the OpenAPI document.</summary>
-    public sealed record ImportCrmForm(string Mapping, IFormFile File);
 
     private const long MaxUpload = 4L * 1024 * 1024 * 1024;
     private const int MaxLookupRows = 200_000;

@@ -25,6 +25,7 @@ public static class SwaggerSetup
             });
             o.OperationFilter<SecurityOperationFilter>();
             o.DocumentFilter<TagDescriptionsFilter>();
+            o.OperationFilter<MultipartBodyOperationFilter>();
             o.SupportNonNullableReferenceTypes();
             o.CustomSchemaIds(t => t.FullName!.Replace("WinLoss.Api.Features.", "").Replace("+", ".").Split('.').Last());
         });
