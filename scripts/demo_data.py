@@ -27,8 +27,8 @@ import threading
 import urllib.parse
 
 COMPETITORS = {
-    "Salesforce": ["SFDC", "Salesforce.com", "Sales Force"],
-    "HubSpot": ["Hub Spot", "HubSpot CRM"],
+    "Salesforce": ["SFDC", "Sales Cloud"],
+    "HubSpot": ["HubSpot CRM", "HS"],
     "Microsoft Dynamics": ["MS Dynamics", "Dynamics 365", "MSFT Dynamics"],
     "Pipedrive": [],
     "Zoho": ["Zoho CRM"],
@@ -176,6 +176,8 @@ def ensure_taxonomy(api, db_path, rng):
             user = body.get("user", body)
             reps.append((user["id"], region))
             continue
+        if status not in (404, 409):
+            sys.exit(f"POST /api/v1/users {email}: {status} {body}")
         row = db.execute("SELECT id FROM users WHERE email = ?", (email,)).fetchone()
         if row is None:
             cur = db.execute("INSERT INTO users (email, display_name, role, region, created_at) VALUES (?, ?, 'rep', ?, ?)",
@@ -187,8 +189,10 @@ def ensure_taxonomy(api, db_path, rng):
 
     for name, aliases in COMPETITORS.items():
         status, body = api.call("POST", "/api/v1/competitors", {"name": name, "aliases": aliases})
-        if status in (200, 201):
+        if status in (200, 201, 409):
             continue
+        if status != 404:
+            sys.exit(f"POST /api/v1/competitors {name}: {status} {body}")
         if db.execute("SELECT 1 FROM competitor_aliases WHERE normalized = ?", (normalize(name),)).fetchone():
             continue
         cur = db.execute("INSERT INTO competitors (name, created_at) VALUES (?, ?)", (name, now_iso()))
@@ -199,12 +203,12 @@ def ensure_taxonomy(api, db_path, rng):
 
     for mid, title, pillar, stage in MESSAGES:
         status, _ = api.call("POST", "/api/v1/catalog/messages", {"id": mid, "title": title, "pillar": pillar, "stage": stage, "active": True})
-        if status not in (200, 201, 409):
+        if status == 404:
             db.execute("INSERT OR IGNORE INTO catalog_messages (id, title, pillar, stage, active, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)",
                        (mid, title, pillar, stage, now_iso(), now_iso()))
     for cid, title, kind in COLLATERAL:
         status, _ = api.call("POST", "/api/v1/catalog/collateral", {"id": cid, "title": title, "kind": kind, "active": True})
-        if status not in (200, 201, 409):
+        if status == 404:
             db.execute("INSERT OR IGNORE INTO catalog_collateral (id, title, kind, url, active, created_at, updated_at) VALUES (?, ?, ?, NULL, 1, ?, ?)",
                        (cid, title, kind, now_iso(), now_iso()))
     db.commit()

@@ -1,11 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Dapper;
-using Microsoft.Data.Sqlite;
 using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
-using WinLoss.Api.Features.Competitors;
 using WinLoss.Tests.Infrastructure;
 
 namespace WinLoss.Tests.Browser;
@@ -20,22 +17,17 @@ public sealed class DashboardFixture : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         await Browser.InitializeAsync();
-        using (var db = new SqliteConnection($"Data Source={Browser.Service.DbPath}"))
-        {
-            db.Open();
-            AcmeId = CreateCompetitor(db, "Acme");
-            GlobexId = CreateCompetitor(db, "Globex");
-        }
         using var admin = Browser.Service.Client();
+        AcmeId = await CreateCompetitorAsync(admin, "Acme");
+        GlobexId = await CreateCompetitorAsync(admin, "Globex");
         await DashboardSeed.FileAsync(admin);
     }
 
-    private static long CreateCompetitor(SqliteConnection db, string name)
+    private static async Task<long> CreateCompetitorAsync(HttpClient admin, string name)
     {
-        var id = db.ExecuteScalar<long>("INSERT INTO competitors (name, created_at) VALUES (@name, '2026-01-01T00:00:00Z') RETURNING id", new { name });
-        db.Execute("INSERT INTO competitor_aliases (normalized, alias, competitor_id) VALUES (@n, @name, @id)",
-            new { n = CompetitorNames.Normalize(name), name, id });
-        return id;
+        var response = await admin.PostAsync("/api/v1/competitors", Http.Json(new { name }));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.ReadJson())["id"]!.GetValue<long>();
     }
 
     public async ValueTask DisposeAsync() => await Browser.DisposeAsync();
