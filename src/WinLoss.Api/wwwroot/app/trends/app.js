@@ -605,8 +605,9 @@
     after.push(() => intervalChart(sBox.canvas, segments.map(r => ({ name: label(groupKey(r, 'segment')), rate: rateOf(r, 'winRate') }))));
 
     const messages = rowsOf(pick(profile, 'messages', 'resonatingMessages', 'messagesThatResonated') || []);
+    const titles = messages.length ? await messageTitles() : new Map();
     if (!profile.partial) root.append(panel('Messages that resonated against them', {}, table('Messages that resonated', [
-      { title: 'Message', key: 'message', cell: r => pick(r, 'title', 'messageTitle', 'messageId', 'id') },
+      { title: 'Message', key: 'message', cell: r => pick(r, 'title', 'messageTitle') ?? titles.get(pick(r, 'messageId', 'id')) ?? pick(r, 'messageId', 'id') },
       { title: 'Uses', key: 'uses', num: true, cell: r => num(r.uses) },
       { title: 'Resonated', key: 'resonated', num: true, cell: r => num(r.resonated) },
       { title: 'Resonance (95% CI)', key: 'resonanceRate', num: true, cell: r => rateCell(rateOf(r, 'resonanceRate')) },
@@ -648,11 +649,11 @@
   async function viewMessages(state, root) {
     const by = state.by === 'stage' ? 'stage' : 'segment';
     const q = apiQuery(state, { by });
-    const json = await api('/trends/messages' + q);
+    const [json, titles] = await Promise.all([api('/trends/messages' + q), messageTitles()]);
     const rows = rowsOf(json, 'messages');
     const groups = [...new Set(rows.map(r => groupKey(r, by)))].sort((a, b) => order(by, a) - order(by, b));
     const messageIds = [...new Set(rows.map(r => r.messageId ?? r.message ?? r.id))];
-    const titleOf = new Map(rows.map(r => [r.messageId ?? r.message ?? r.id, pick(r, 'title', 'messageTitle') ?? (r.messageId ?? r.message ?? r.id)]));
+    const titleOf = new Map(rows.map(r => [r.messageId ?? r.message ?? r.id, pick(r, 'title', 'messageTitle') ?? titles.get(r.messageId ?? r.message ?? r.id) ?? (r.messageId ?? r.message ?? r.id)]));
     const cell = new Map(rows.map(r => [(r.messageId ?? r.message ?? r.id) + '|' + groupKey(r, by), r]));
 
     const toggle = el('div', { class: 'toggle', role: 'group', 'aria-label': 'Break down by' },
@@ -692,6 +693,12 @@
       y: { ticks: { callback: v => (v > 0 ? '+' : '') + Math.round(v * 100) + ' pts' }, title: { display: true, text: 'Win-rate lift' } },
       tooltip: ctx => `${ctx.dataset.label}: ${points(ctx.parsed.y)}`,
     });
+  }
+
+  // Message titles from the catalogue (the trend rows carry ids).
+  async function messageTitles() {
+    try { return new Map(rowsOf(await api('/catalog/messages')).map(m => [m.id, m.title])); }
+    catch (e) { if (e.status === 401) throw e; return new Map(); }
   }
 
   function order(by, v) {
