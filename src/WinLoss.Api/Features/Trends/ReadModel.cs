@@ -1,6 +1,7 @@
 using System.Globalization;
 using Dapper;
 using Microsoft.Data.Sqlite;
+using WinLoss.Api.Infrastructure.Database;
 
 namespace WinLoss.Api.Features.Trends;
 
@@ -311,11 +312,13 @@ public static class ReadModel
             c0 = c0 + excluded.c0, c1 = c1 + excluded.c1, c2 = c2 + excluded.c2, c3 = c3 + excluded.c3, c4 = c4 + excluded.c4,
             c5 = c5 + excluded.c5, c6 = c6 + excluded.c6, c7 = c7 + excluded.c7, c8 = c8 + excluded.c8
         """;
-    private const string UpsertJsonReturningSql = UpsertJsonSql + " RETURNING slice_id, grain, period, k1, k2, c0";
+    private const string UpsertJsonReturningSql = UpsertJsonSql + " RETURNING slice_id, grain, period, k1, k2, k3, c0";
 
     /// <summary>
     /// Adds (sign +1) or subtracts (sign −1) the contribution of the live report <paramref name="reportId"/>:
-    /// every fact × period (week, month, quarter) × slice, in a few multi-row upserts on prepared statements.
+    /// every fact × period (week, month, quarter) × slice. Inside a writer batch the deltas are staged and summed
+    /// (<see cref="PendingFacts"/>) and applied once before the batch commits; outside one they are applied now,
+    /// in a few multi-row upserts on prepared statements.
     /// A row that drops to zero stays (c0 = 0) until the next rebuild; readers skip it.
     /// </summary>
     public static void Apply(SqliteConnection c, SqliteTransaction t, long reportId, int sign)
@@ -323,31 +326,91 @@ public static class ReadModel
         var snapshot = Load(c, t, "r.id = @id", new Dictionary<string, object?> { ["id"] = reportId }).SingleOrDefault();
         if (snapshot is null) return; // deleted or missing: contributes nothing
         var slices = SliceIds(c, t, snapshot);
-        var rows = new List<(FactKey Key, long[] C)>(128);
-        var repRows = new List<(FactKey Key, long[] C)>(16);
+        var pending = WriteBatch.Current?.State<PendingFacts>() ?? new PendingFacts();
         foreach (var (letter, granularity) in Grains)
         {
             var period = Statistics.PeriodLabel(snapshot.ClosedOn, granularity);
             foreach (var fact in Facts(snapshot))
                 foreach (var slice in fact.InEverySlice && letter == SliceGrain ? (IReadOnlyList<long>)slices : SliceZero)
-                    (fact.Kind == Kinds.ObjectionRep ? repRows : rows).Add((new FactKey(fact.Kind, slice, letter, period, fact.K1, fact.K2, fact.K3), fact.C));
+                    pending.Stage(new FactKey(fact.Kind, slice, letter, period, fact.K1, fact.K2, fact.K3), fact.C, sign);
         }
-        Upsert(c, t, rows, sign, returning: false);
+        if (WriteBatch.Current is null)
+        {
+            pending.JobSucceeded();
+            pending.Flush(c, t);
+        }
+    }
 
-        // Distinct reps: a rep row appearing (0 → 1 deals) or vanishing (1 → 0) moves the rep count of its period.
-        var moved = Upsert(c, t, repRows, sign, returning: true)
-            .Where(x => x.C0 == (sign > 0 ? 1 : 0))
-            .Select(x => (new FactKey(Kinds.ObjectionReps, x.Slice, x.Grain, x.Period, x.K1, x.K2, ""), One))
-            .ToList();
-        Upsert(c, t, moved, sign, returning: false);
+    /// <summary>Drops deltas staged in this batch (a rebuild recomputes everything from the reports instead).</summary>
+    public static void DiscardPending() => WriteBatch.Current?.State<PendingFacts>().Discard();
+
+    /// <summary>
+    /// Fact deltas of one writer batch: staged per job (dropped if the job rolls back), summed per key, applied
+    /// before COMMIT. Reports filed together share their periods, slices and most keys, so a batch of n reports
+    /// touches far fewer than n × (rows per report) aggregate rows.
+    /// </summary>
+    public sealed class PendingFacts : BatchState
+    {
+        private readonly Dictionary<FactKey, long[]> _job = new();
+        private readonly Dictionary<FactKey, long[]> _batch = new();
+
+        public void Stage(FactKey key, long[] counters, int sign)
+        {
+            if (!_job.TryGetValue(key, out var sum)) _job[key] = sum = new long[Counters];
+            for (var i = 0; i < Counters; i++) sum[i] += sign * counters[i];
+        }
+
+        public void Discard() { _job.Clear(); _batch.Clear(); }
+
+        protected internal override void JobSucceeded()
+        {
+            foreach (var (key, delta) in _job)
+            {
+                if (!_batch.TryGetValue(key, out var sum)) { _batch[key] = delta; continue; }
+                for (var i = 0; i < Counters; i++) sum[i] += delta[i];
+            }
+            _job.Clear();
+        }
+
+        protected internal override void JobFailed() => _job.Clear();
+
+        protected internal override void BeforeCommit(SqliteConnection c, SqliteTransaction t) => Flush(c, t);
+
+        public void Flush(SqliteConnection c, SqliteTransaction t)
+        {
+            var rows = new List<(FactKey Key, long[] C)>(_batch.Count);
+            var repRows = new List<(FactKey Key, long[] C)>();
+            foreach (var (key, delta) in _batch)
+            {
+                if (Array.TrueForAll(delta, v => v == 0)) continue;
+                (key.Kind == Kinds.ObjectionRep ? repRows : rows).Add((key, delta));
+            }
+            _batch.Clear();
+            Upsert(c, t, rows, 1, returning: false);
+
+            // Distinct reps: a rep row whose deal count crosses zero (before = after − delta) moves the rep count
+            // of its period, category and competitor by one.
+            var deltaOf = repRows.ToDictionary(r => (r.Key.Slice, r.Key.Grain, r.Key.Period, r.Key.K1, r.Key.K2, r.Key.K3), r => r.C[0]);
+            var moved = new Dictionary<FactKey, long[]>();
+            foreach (var x in Upsert(c, t, repRows, 1, returning: true))
+            {
+                var before = x.C0 - deltaOf[(x.Slice, x.Grain, x.Period, x.K1, x.K2, x.K3)];
+                var change = (before <= 0, x.C0 <= 0) switch { (true, false) => 1, (false, true) => -1, _ => 0 };
+                if (change == 0) continue;
+                var key = new FactKey(Kinds.ObjectionReps, x.Slice, x.Grain, x.Period, x.K1, x.K2, "");
+                if (!moved.TryGetValue(key, out var sum)) moved[key] = sum = new long[Counters];
+                sum[0] += change;
+            }
+            Upsert(c, t, moved.Select(m => (m.Key, m.Value)).ToList(), 1, returning: false);
+        }
     }
 
     private static readonly long[] One = C(1);
 
-    private static List<(long Slice, char Grain, string Period, string K1, string K2, long C0)> Upsert(
+    private static List<(long Slice, char Grain, string Period, string K1, string K2, string K3, long C0)> Upsert(
         SqliteConnection c, SqliteTransaction t, List<(FactKey Key, long[] C)> rows, int sign, bool returning)
     {
-        var result = new List<(long, char, string, string, string, long)>();
+        var result = new List<(long, char, string, string, string, string, long)>();
         if (rows.Count == 0) return result;
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(rows.Count * 160);
         using (var json = new System.Text.Json.Utf8JsonWriter(buffer))
@@ -369,7 +432,7 @@ public static class ReadModel
         if (!returning) { command.ExecuteNonQuery(); return result; }
         using var reader = command.ExecuteReader();
         while (reader.Read())
-            result.Add((reader.GetInt64(0), reader.GetString(1)[0], reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetInt64(5)));
+            result.Add((reader.GetInt64(0), reader.GetString(1)[0], reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetInt64(6)));
         return result;
     }
 
@@ -425,6 +488,7 @@ public static class ReadModel
     /// </summary>
     public static long Rebuild(SqliteConnection c, SqliteTransaction t, int chunk = 50_000)
     {
+        DiscardPending(); // earlier jobs of this batch are already in the reports the rebuild reads
         c.Execute("DELETE FROM trend_facts", transaction: t);
         var aggregator = new Aggregator();
         var sliceCache = new Dictionary<(string, string), long>();

@@ -71,26 +71,40 @@ public sealed class Writer : IAsyncDisposable
     private static void RunBatch(SqliteConnection connection, List<Job> batch, List<Job> done)
     {
         done.Clear();
-        using (var transaction = connection.BeginTransaction(deferred: false))
+        var writeBatch = WriteBatch.Begin();
+        try
         {
-            foreach (var job in batch)
+            using (var transaction = connection.BeginTransaction(deferred: false))
             {
-                connection.Exec(transaction, "SAVEPOINT job");
-                try
+                foreach (var job in batch)
                 {
-                    job.Run(connection, transaction);
-                    connection.Exec(transaction, "RELEASE job");
-                    done.Add(job);
+                    connection.Exec(transaction, "SAVEPOINT job");
+                    try
+                    {
+                        job.Run(connection, transaction);
+                        connection.Exec(transaction, "RELEASE job");
+                        writeBatch.JobSucceeded();
+                        done.Add(job);
+                    }
+                    catch (Exception ex)
+                    {
+                        connection.Exec(transaction, "ROLLBACK TO job");
+                        connection.Exec(transaction, "RELEASE job");
+                        writeBatch.JobFailed();
+                        job.Fail(ex);
+                    }
                 }
-                catch (Exception ex)
+                if (done.Count > 0)
                 {
-                    connection.Exec(transaction, "ROLLBACK TO job");
-                    connection.Exec(transaction, "RELEASE job");
-                    job.Fail(ex);
+                    writeBatch.BeforeCommit(connection, transaction);
+                    transaction.Commit();
                 }
+                else transaction.Rollback();
             }
-            if (done.Count > 0) transaction.Commit();
-            else transaction.Rollback();
+        }
+        finally
+        {
+            WriteBatch.End();
         }
         foreach (var job in done) job.Complete();
     }

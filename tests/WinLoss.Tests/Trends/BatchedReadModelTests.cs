@@ -1,0 +1,93 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using WinLoss.Api.Features.Reports;
+using WinLoss.Api.Infrastructure.Database;
+using WinLoss.Tests.Infrastructure;
+
+namespace WinLoss.Tests.Trends;
+
+/// <summary>
+/// Under concurrent load the writer commits reports in batches and the read model applies the summed deltas of
+/// a batch once. Jobs that fail after staging their deltas must leave nothing behind: the read model still equals
+/// a rebuild from the reports.
+/// </summary>
+public sealed class BatchedReadModelTests(TestApp app) : IClassFixture<TestApp>
+{
+    private static readonly string[] Outcomes = ["won", "lost", "no_decision"];
+    private static readonly string[] Names = ["Acme", "Globex", "Initech"];
+
+    [Fact]
+    public async Task Concurrent_filing_with_failing_jobs_leaves_the_read_model_equal_to_a_rebuild()
+    {
+        var reps = Enumerable.Range(0, 5).Select(_ => app.SeedUser("rep")).ToList();
+        var writer = app.Services.GetRequiredService<Writer>();
+        var random = new Random(7);
+        var bodies = Enumerable.Range(0, 240).Select(i => Body(random, $"BATCH-{i % 200}")).ToList(); // 40 duplicates → 409
+
+        // Direct writer jobs enqueued back to back (so they share batches): every other one stages its read-model
+        // deltas and then fails, as a job does when a later statement throws; the others succeed.
+        var direct = Enumerable.Range(0, 40).Select(i => writer.ExecuteAsync((c, t) =>
+        {
+            var report = ReportStore.Insert(c, t, new ReportInput
+            {
+                DealId = $"DIRECT-{i}", Outcome = "lost", ClosedOn = "2026-03-02",
+                Reasons = [new ReasonInput { Category = "price" }],
+                Objections = [new ObjectionInput { Category = "price", Overcome = false }],
+            }, reps[i % reps.Count].UserId, reps[0].UserId, Clock.Now());
+            ReportEvents.Written(c, t, report.Id);
+            if (i % 2 == 1) throw new InvalidOperationException("fails after staging");
+            return report.Id;
+        })).ToList();
+        var filings = bodies.Select((b, i) => app.Client(reps[i % reps.Count].Key).PostReport(b));
+        var responses = await Task.WhenAll(filings);
+        for (var i = 0; i < direct.Count; i++)
+            if (i % 2 == 1) await Assert.ThrowsAsync<InvalidOperationException>(() => direct[i]);
+            else await direct[i];
+
+        Assert.Equal(200, responses.Count(r => r.StatusCode == HttpStatusCode.Created));
+        Assert.Equal(40, responses.Count(r => r.StatusCode == HttpStatusCode.Conflict));
+        using (var db = app.OpenDb())
+            Assert.Equal(20, db.ExecuteScalar<int>("SELECT COUNT(*) FROM reports WHERE deal_id LIKE 'DIRECT-%'"));
+
+        var incremental = Snapshot();
+        Assert.NotEmpty(incremental);
+        Assert.Equal(HttpStatusCode.OK, (await app.Admin().PostAsync("/api/v1/admin/read-model/rebuild", null)).StatusCode);
+        Assert.Equal(Snapshot(), incremental);
+    }
+
+    private List<string> Snapshot()
+    {
+        using var db = app.OpenDb();
+        return db.Query<string>(
+            """
+            SELECT kind || '|' || slice_id || '|' || grain || '|' || period || '|' || k1 || '|' || k2 || '|' || k3 || '|' ||
+                   c0 || ',' || c1 || ',' || c2 || ',' || c3 || ',' || c4 || ',' || c5 || ',' || c6 || ',' || c7 || ',' || c8
+            FROM trend_facts WHERE c0 <> 0 ORDER BY kind, slice_id, grain, period, k1, k2, k3
+            """).ToList();
+    }
+
+    private static JsonObject Body(Random random, string dealId)
+    {
+        var outcome = Outcomes[random.Next(3)];
+        return new JsonObject
+        {
+            ["dealId"] = dealId,
+            ["outcome"] = outcome,
+            ["closedOn"] = new DateOnly(2026, 2, 20).AddDays(random.Next(20)).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+            ["amount"] = random.Next(1, 50) * 1000,
+            ["currency"] = "USD",
+            ["segment"] = random.Next(2) == 0 ? "smb" : "enterprise",
+            ["region"] = random.Next(2) == 0 ? "EMEA" : "NA",
+            ["competitors"] = new JsonArray(new JsonObject { ["name"] = Names[random.Next(3)], ["primary"] = true }),
+            ["reasons"] = new JsonArray(new JsonObject { ["category"] = random.Next(2) == 0 ? "price" : "timing" }),
+            ["objections"] = new JsonArray(new JsonObject
+            {
+                ["category"] = random.Next(2) == 0 ? "price" : "security",
+                ["competitor"] = Names[random.Next(3)],
+                ["overcome"] = random.Next(2) == 0,
+            }),
+        };
+    }
+}
