@@ -118,9 +118,14 @@ public static class TrendReader
         SELECT kind, period, k1, k2, k3, c0, c1, c2, c3, c4, c5, c6, c7, c8
         FROM trend_facts
         WHERE kind IN @kinds AND slice_id = @slice AND grain = @grain AND period >= @first AND period <= @last AND c0 <> 0
+          AND (@detail = 1 OR ((kind NOT IN ('objection', 'objection_reps', 'message') OR k2 = '*') AND (kind <> 'reason' OR k3 = '*')))
         """;
     private const string SliceSql = "SELECT id FROM trend_slices WHERE dim = @dim AND value = @value";
 
+    /// <param name="needsCompetitorDetail">
+    /// False: per-competitor rows of objections, reps, messages and reasons (k2 or k3 ≠ '*') are not read — they
+    /// outnumber the '*' rows many times over and only competitor-filtered queries use them.
+    /// </param>
     public static async Task<TrendData> ReadAsync(SqliteConnection c, TrendFilter f, IReadOnlyList<string> kinds, bool needsCompetitorDetail, CancellationToken ct)
     {
         var data = new TrendData();
@@ -164,7 +169,7 @@ public static class TrendReader
             var grain = byMonth ? ReadModel.SliceGrain : ReadModel.GrainLetter(g);
             var (firstRead, lastRead) = byMonth ? (MonthOf(first, true), MonthOf(last, false)) : (first, last);
             var rows = await c.QueryAsync<FactRow>(new CommandDefinition(FactsSql,
-                new { kinds, slice, grain = grain.ToString(), first = firstRead, last = lastRead }, cancellationToken: ct));
+                new { kinds, slice, grain = grain.ToString(), first = firstRead, last = lastRead, detail = needsCompetitorDetail ? 1 : 0 }, cancellationToken: ct));
             foreach (var r in rows)
             {
                 var bucket = byMonth ? QuarterOfMonth(r.Period) : r.Period;
