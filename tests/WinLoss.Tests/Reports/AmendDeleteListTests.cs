@@ -168,3 +168,32 @@ public sealed class AmendDeleteListTests(TestApp app) : IClassFixture<TestApp>
         Assert.True((await notARep.ReadJson())["errors"]!.AsObject().ContainsKey("repId"));
     }
 }
+
+public sealed class AmendWithRetiredCatalogueTests(TestApp app) : IClassFixture<TestApp>
+{
+    [Fact]
+    public async Task A_report_naming_a_since_deactivated_message_can_still_be_amended_but_not_filed_anew()
+    {
+        var admin = app.Admin();
+        Assert.Equal(HttpStatusCode.Created, (await admin.PostAsync("/api/v1/catalog/messages",
+            Http.Json("""{"id":"roi-calculator","title":"ROI in 90 days","active":true}"""))).StatusCode);
+        var (_, key) = app.SeedUser("rep");
+        var client = app.Client(key);
+        var body = Http.Report("RETIRED-1", b => b["messages"] = new JsonArray(new JsonObject { ["messageId"] = "roi-calculator", ["resonance"] = "resonated" }));
+        var id = (await (await client.PostReport(body)).ReadJson())["id"]!.GetValue<long>();
+
+        var patch = new HttpRequestMessage(HttpMethod.Patch, "/api/v1/catalog/messages/roi-calculator") { Content = Http.Json("""{"active":false}""") };
+        Assert.Equal(HttpStatusCode.OK, (await admin.SendAsync(patch)).StatusCode);
+
+        body["notes"] = "Amended after the message was retired.";
+        var put = new HttpRequestMessage(HttpMethod.Put, $"/api/v1/reports/{id}") { Content = Http.Json(body.ToJsonString()) };
+        put.Headers.TryAddWithoutValidation("If-Match", $"\"r{id}v1\"");
+        var amended = await client.SendAsync(put);
+        Assert.Equal(HttpStatusCode.OK, amended.StatusCode);
+        Assert.Equal("roi-calculator", (await amended.ReadJson())["messages"]![0]!["messageId"]!.GetValue<string>());
+
+        var fresh = await client.PostReport(Http.Report("RETIRED-2", b => b["messages"] = new JsonArray(new JsonObject { ["messageId"] = "roi-calculator", ["resonance"] = "neutral" })));
+        Assert.Equal(HttpStatusCode.BadRequest, fresh.StatusCode);
+        Assert.True((await fresh.ReadJson())["errors"]!.AsObject().ContainsKey("messages[0].messageId"));
+    }
+}

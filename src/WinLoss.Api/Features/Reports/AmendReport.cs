@@ -21,7 +21,9 @@ public sealed class AmendReportValidator : AbstractValidator<AmendReport>
     public AmendReportValidator(ReportInputValidator report) =>
         RuleFor(x => x).Custom((command, context) =>
         {
-            foreach (var failure in report.Validate(command.Report).Errors) context.AddFailure(failure);
+            var amendment = new ValidationContext<ReportInput>(command.Report);
+            amendment.RootContextData[ReportInputValidator.AmendmentContextKey] = true;
+            foreach (var failure in report.Validate(amendment).Errors) context.AddFailure(failure);
         });
 }
 

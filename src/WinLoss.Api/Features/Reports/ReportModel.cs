@@ -141,6 +141,12 @@ public sealed class ReportInputValidator : AbstractValidator<ReportInput>
     /// <summary>Set in RootContextData when validating a CRM import row: CRM history has no reasons, so none are required.</summary>
     public const string CrmImportContextKey = "crm-import";
 
+    /// <summary>
+    /// Set in RootContextData when validating an amendment: a report may keep messages and collateral that marketing
+    /// has deactivated since it was filed (they must still exist in the catalogue), so old reports stay correctable.
+    /// </summary>
+    public const string AmendmentContextKey = "amendment";
+
     public ReportInputValidator(TaxonomyCache taxonomy)
     {
         RuleFor(x => x.DealId).Cascade(CascadeMode.Stop)
@@ -248,14 +254,17 @@ public sealed class ReportInputValidator : AbstractValidator<ReportInput>
         RuleFor(x => x.Messages).Custom((list, context) =>
         {
             if (list is null) return;
-            var active = taxonomy.Current.ActiveMessages;
+            var amendment = context.RootContextData.ContainsKey(AmendmentContextKey);
+            var active = amendment ? taxonomy.Current.AllMessages : taxonomy.Current.ActiveMessages;
             var seen = new HashSet<string>(StringComparer.Ordinal);
             for (var i = 0; i < list.Count; i++)
             {
                 var m = list[i];
                 if (m is null) { context.AddFailure($"messages[{i}]", "A message must be an object {messageId, resonance}."); continue; }
                 if (string.IsNullOrEmpty(m.MessageId)) context.AddFailure($"messages[{i}].messageId", "messageId is required.");
-                else if (!active.Contains(m.MessageId)) context.AddFailure($"messages[{i}].messageId", $"'{Trunc(m.MessageId)}' is not an active catalogue message. See GET /api/v1/catalog/messages.");
+                else if (!active.Contains(m.MessageId)) context.AddFailure($"messages[{i}].messageId", amendment
+                    ? $"'{Trunc(m.MessageId)}' is not a catalogue message. See GET /api/v1/catalog/messages."
+                    : $"'{Trunc(m.MessageId)}' is not an active catalogue message. See GET /api/v1/catalog/messages.");
                 else if (!seen.Add(m.MessageId)) context.AddFailure($"messages[{i}].messageId", "The same message is listed twice.");
                 if (m.Resonance is null || !ReportRules.Resonances.Contains(m.Resonance))
                     context.AddFailure($"messages[{i}].resonance", "resonance must be one of: resonated, neutral, fell_flat.");
@@ -267,13 +276,16 @@ public sealed class ReportInputValidator : AbstractValidator<ReportInput>
         RuleFor(x => x.CollateralUsed).Custom((list, context) =>
         {
             if (list is null) return;
-            var active = taxonomy.Current.ActiveCollateral;
+            var amendment = context.RootContextData.ContainsKey(AmendmentContextKey);
+            var active = amendment ? taxonomy.Current.AllCollateral : taxonomy.Current.ActiveCollateral;
             var seen = new HashSet<string>(StringComparer.Ordinal);
             for (var i = 0; i < list.Count; i++)
             {
                 var id = list[i];
                 if (string.IsNullOrEmpty(id)) context.AddFailure($"collateralUsed[{i}]", "A collateral id is required.");
-                else if (!active.Contains(id)) context.AddFailure($"collateralUsed[{i}]", $"'{Trunc(id)}' is not an active catalogue collateral item. See GET /api/v1/catalog/collateral.");
+                else if (!active.Contains(id)) context.AddFailure($"collateralUsed[{i}]", amendment
+                    ? $"'{Trunc(id)}' is not a catalogue collateral item. See GET /api/v1/catalog/collateral."
+                    : $"'{Trunc(id)}' is not an active catalogue collateral item. See GET /api/v1/catalog/collateral.");
                 else if (!seen.Add(id)) context.AddFailure($"collateralUsed[{i}]", "The same collateral is listed twice.");
             }
         });
