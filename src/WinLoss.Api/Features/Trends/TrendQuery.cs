@@ -1,3 +1,5 @@
+using WinLoss.Api.Infrastructure.Database;
+using WinLoss.Api.Infrastructure;
 using System.Globalization;
 using System.Text;
 using Dapper;
@@ -360,6 +362,13 @@ public static class TrendFormat
             await using var csv = new CsvWriter(http.Response.Body);
             await write(csv, http.RequestAborted);
             await csv.FlushAsync(http.RequestAborted);
+
+            // Every export is audited (contract section 6): who, when, which trend, its filters, rows.
+            var caller = Caller.From(http.User);
+            var filters = http.Request.Query.Where(q => q.Key != "format").ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.Ordinal);
+            var rows = csv.DataRows;
+            await http.RequestServices.GetRequiredService<Writer>().ExecuteAsync((c, t) =>
+                Audit.Record(c, t, caller, "export", http.Request.Path.Value, new { filters, format = "csv", rows, completed = true }), CancellationToken.None);
         }
     }
 

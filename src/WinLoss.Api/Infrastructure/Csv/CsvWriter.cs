@@ -74,8 +74,12 @@ public sealed class CsvWriter(Stream stream, bool excelBom = false) : IAsyncDisp
     }
 
     /// <summary>Ends the row and writes the buffer out when it is full. Call once per data row.</summary>
+    /// <summary>Data rows written so far (rows ended with <see cref="EndRowAsync"/>; the header is not one).</summary>
+    public long DataRows { get; private set; }
+
     public ValueTask EndRowAsync(CancellationToken cancellationToken = default)
     {
+        DataRows++;
         EndRow();
         return _writer.Length >= FlushAt ? new ValueTask(DrainAsync(cancellationToken)) : ValueTask.CompletedTask;
     }
