@@ -46,7 +46,7 @@ public sealed class ListReportsValidator : AbstractValidator<ListReports>
         RuleFor(x => x.Outcome).Must(v => v is null || ReportRules.Outcomes.Contains(v)).WithMessage("outcome must be one of: won, lost, no_decision.").OverridePropertyName("outcome");
         RuleFor(x => x.Segment).Must(v => v is null || ReportRules.Segments.Contains(v)).WithMessage("segment must be one of: smb, mid_market, enterprise.").OverridePropertyName("segment");
         RuleFor(x => x.Limit).InclusiveBetween(1, 500).WithMessage("limit must be from 1 to 500.").OverridePropertyName("limit");
-        RuleFor(x => x.Cursor).Must(v => v is null || ListReportsHandler.DecodeCursor(v) is not null).WithMessage("cursor is not valid; use nextCursor from the previous page.").OverridePropertyName("cursor");
+        RuleFor(x => x.Cursor).Must(v => v is null || OpaqueCursor.Decode(v, ListReportsHandler.CursorTag) is not null).WithMessage("cursor is not valid; use nextCursor from the previous page.").OverridePropertyName("cursor");
     }
 }
 
@@ -81,7 +81,7 @@ public sealed class ListReportsHandler(Db db) : IQueryHandler<ListReports, Repor
                 p.Add("norm", CompetitorNames.Normalize(q.Competitor));
             }
         }
-        if (q.Cursor is not null) { where.Append(" AND r.id < @cursor"); p.Add("cursor", DecodeCursor(q.Cursor)); }
+        if (q.Cursor is not null) { where.Append(" AND r.id < @cursor"); p.Add("cursor", OpaqueCursor.Decode(q.Cursor, CursorTag)); }
         p.Add("take", limit + 1);
 
         var sql = $"""
@@ -106,26 +106,10 @@ public sealed class ListReportsHandler(Db db) : IQueryHandler<ListReports, Repor
             Competitors = JsonSerializer.Deserialize<List<string>>(r.CompetitorsJson ?? "[]") ?? [],
             RepId = r.RepId, Version = (int)r.Version, CreatedAt = r.CreatedAt,
         }).ToList();
-        return new ReportPage(items, more ? EncodeCursor(items[^1].Id) : null);
+        return new ReportPage(items, more ? OpaqueCursor.Encode(CursorTag, items[^1].Id) : null);
     }
 
-    public static string EncodeCursor(long id) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes("r:" + id.ToString(CultureInfo.InvariantCulture))).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    public static long? DecodeCursor(string cursor)
-    {
-        try
-        {
-            var s = cursor.Replace('-', '+').Replace('_', '/');
-            s = s.PadRight(s.Length + (4 - s.Length % 4) % 4, '=');
-            var text = Encoding.UTF8.GetString(Convert.FromBase64String(s));
-            return text.StartsWith("r:", StringComparison.Ordinal) && long.TryParse(text[2..], NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
-    }
+    public const string CursorTag = "r";
 
     private sealed class Row
     {
