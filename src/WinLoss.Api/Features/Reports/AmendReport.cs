@@ -33,8 +33,6 @@ public sealed class AmendReportHandler(Writer writer) : ICommandHandler<AmendRep
 
     private const string CurrentSql =
         "SELECT rep_id AS RepId, version AS Version, created_at AS CreatedAt, created_by AS CreatedBy, deleted_at AS DeletedAt FROM reports WHERE id = @id";
-    private const string RepRoleSql = "SELECT role FROM users WHERE id = @id";
-
     public ValueTask<ReportDto> Handle(AmendReport command, CancellationToken cancellationToken) =>
         new(writer.ExecuteAsync((c, t) =>
         {
@@ -49,8 +47,7 @@ public sealed class AmendReportHandler(Writer writer) : ICommandHandler<AmendRep
             if (command.Report.RepId is { } requested && requested != current.RepId)
             {
                 if (!caller.CanActForOthers) throw new ForbiddenException("Only analysts and admins may move a report to another rep.");
-                if (c.ExecuteScalar<string?>(RepRoleSql, new { id = requested }, t) != Roles.Rep)
-                    throw Invalid.Field("repId", $"No rep with id {requested}.");
+                ReportStore.EnsureRep(c, t, requested);
                 repId = requested;
             }
             if (caller.IsRep && DateTimeOffset.Parse(current.CreatedAt, System.Globalization.CultureInfo.InvariantCulture).AddDays(RepAmendWindowDays) < DateTimeOffset.UtcNow)

@@ -46,8 +46,6 @@ public sealed class FileReportHandler(Writer writer, IdempotencyKeys inFlight) :
         VALUES (@userId, @key, @hash, 201, @body, @location, @now)
         """;
     private const string KeyExistsSql = "SELECT 1 FROM idempotency_keys WHERE user_id = @userId AND key = @key";
-    private const string RepRoleSql = "SELECT role FROM users WHERE id = @id";
-
     public async ValueTask<FileReportResult> Handle(FileReport command, CancellationToken cancellationToken)
     {
         var caller = command.Caller;
@@ -97,11 +95,7 @@ public sealed class FileReportHandler(Writer writer, IdempotencyKeys inFlight) :
 
     private static ReportDto Insert(SqliteConnection c, SqliteTransaction t, FileReport command, long repId)
     {
-        if (repId != command.Caller.UserId)
-        {
-            var role = c.ExecuteScalar<string?>(RepRoleSql, new { id = repId }, t);
-            if (role != Roles.Rep) throw Invalid.Field("repId", $"No rep with id {repId}.");
-        }
+        if (repId != command.Caller.UserId) ReportStore.EnsureRep(c, t, repId);
         var report = ReportStore.Insert(c, t, command.Report, repId, command.Caller.UserId, Clock.Now());
         ReportEvents.Written(c, t, report.Id);
         return report;

@@ -59,6 +59,7 @@ public static class ReportStore
         "INSERT INTO report_versions (report_id, version, body, changed_at, changed_by) VALUES (@ReportId, @Version, @Body, @Now, @By)";
     private const string ResolveCompetitorSql =
         "SELECT competitor_id FROM competitor_aliases WHERE normalized = @normalized";
+    private const string RoleSql = "SELECT role FROM users WHERE id = @id";
     private const string LiveDealSql =
         "SELECT id FROM reports WHERE deal_id = @dealId AND deleted_at IS NULL";
 
@@ -95,6 +96,13 @@ public static class ReportStore
                 ["existing"] = $"/api/v1/reports/{existing}",
             });
         }
+    }
+
+    /// <summary>A report belongs to a rep: filing or moving one to <paramref name="repId"/> needs a user with role rep (else 400).</summary>
+    public static void EnsureRep(SqliteConnection c, SqliteTransaction t, long repId)
+    {
+        if (c.Scalar<string>(t, RoleSql, new { id = repId }) != Infrastructure.Auth.Roles.Rep)
+            throw Invalid.Field("repId", $"No rep with id {repId}.");
     }
 
     public static ReportDto Insert(SqliteConnection c, SqliteTransaction t, ReportInput input, long repId, long createdBy, string now)
