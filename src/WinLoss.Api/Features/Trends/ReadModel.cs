@@ -248,28 +248,15 @@ public static class ReadModel
     }
 
     /// <summary>
-    /// Commands on the writer's connection are prepared once and reused (this runs on every report write;
-    /// compiling the SQL each time would cost more than running it). Reader connections get fresh commands.
+    /// Commands on the writer's connection are prepared once and reused (PreparedSql's cache: this runs on every
+    /// report write; compiling the SQL each time would cost more than running it). Reader connections get fresh commands.
     /// </summary>
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SqliteConnection, Dictionary<string, SqliteCommand>> Prepared = new();
-
     private static SqliteCommand Command(SqliteConnection c, SqliteTransaction? t, string sql)
     {
-        if (t is null)
-        {
-            var fresh = c.CreateCommand();
-            fresh.CommandText = sql;
-            return fresh;
-        }
-        var commands = Prepared.GetOrCreateValue(c);
-        if (!commands.TryGetValue(sql, out var command))
-        {
-            command = c.CreateCommand();
-            command.CommandText = sql;
-            commands[sql] = command;
-        }
-        command.Transaction = t;
-        return command;
+        if (t is not null) return c.Cached(t, sql);
+        var fresh = c.CreateCommand();
+        fresh.CommandText = sql;
+        return fresh;
     }
 
     // ---------------------------------------------------------------- incremental updates

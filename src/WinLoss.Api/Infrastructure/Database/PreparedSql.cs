@@ -29,7 +29,8 @@ public static class PreparedSql
         return (T)(target.IsInstanceOfType(value) ? value : Convert.ChangeType(value, target, System.Globalization.CultureInfo.InvariantCulture));
     }
 
-    private static SqliteCommand Command(SqliteConnection c, SqliteTransaction t, string sql, object? param)
+    /// <summary>The cached, prepared command for <paramref name="sql"/> on this connection, bound to <paramref name="t"/>.</summary>
+    public static SqliteCommand Cached(this SqliteConnection c, SqliteTransaction t, string sql)
     {
         var commands = Cache.GetOrCreateValue(c);
         if (!commands.TryGetValue(sql, out var command))
@@ -39,6 +40,12 @@ public static class PreparedSql
             commands[sql] = command;
         }
         command.Transaction = t;
+        return command;
+    }
+
+    private static SqliteCommand Command(SqliteConnection c, SqliteTransaction t, string sql, object? param)
+    {
+        var command = c.Cached(t, sql);
         if (param is not null)
         {
             foreach (var (name, get) in Accessors.GetOrAdd(param.GetType(), Build))
