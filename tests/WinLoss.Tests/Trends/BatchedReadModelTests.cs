@@ -27,24 +27,31 @@ public sealed class BatchedReadModelTests(TestApp app) : IClassFixture<TestApp>
         var bodies = Enumerable.Range(0, 240).Select(i => Body(random, $"BATCH-{i % 200}")).ToList(); // 40 duplicates → 409
 
         // Direct writer jobs enqueued back to back (so they share batches): every other one stages its read-model
-        // deltas and then fails, as a job does when a later statement throws; the others succeed.
-        var direct = Enumerable.Range(0, 40).Select(i => writer.ExecuteAsync((c, t) =>
+        // deltas and then fails, as a job does when a later statement throws; the others succeed. Each has a region
+        // of its own, so the failing ones also create filter slices that their rollback removes again.
+        Task<long> Direct(string deal, string region, int i, bool fail) => writer.ExecuteAsync((c, t) =>
         {
             var report = ReportStore.Insert(c, t, new ReportInput
             {
-                DealId = $"DIRECT-{i}", Outcome = "lost", ClosedOn = "2026-03-02",
+                DealId = deal, Outcome = "lost", ClosedOn = "2026-03-02", Region = region,
                 Reasons = [new ReasonInput { Category = "price" }],
                 Objections = [new ObjectionInput { Category = "price", Overcome = false }],
-            }, reps[i % reps.Count].UserId, reps[0].UserId, Clock.Now());
-            ReportEvents.Written(c, t, report.Id);
-            if (i % 2 == 1) throw new InvalidOperationException("fails after staging");
+            }, reps[i % reps.Count].UserId, reps[0].UserId, Clock.Now(), out var written);
+            ReportEvents.Written(c, t, written);
+            if (fail) throw new InvalidOperationException("fails after staging");
             return report.Id;
-        })).ToList();
+        });
+        var direct = Enumerable.Range(0, 40).Select(i => Direct($"DIRECT-{i}", $"Direct region {i}", i, fail: i % 2 == 1)).ToList();
         var filings = bodies.Select((b, i) => app.Client(reps[i % reps.Count].Key).PostReport(b));
         var responses = await Task.WhenAll(filings);
         for (var i = 0; i < direct.Count; i++)
             if (i % 2 == 1) await Assert.ThrowsAsync<InvalidOperationException>(() => direct[i]);
             else await direct[i];
+
+        // Later reports in the regions whose slices were rolled back, and in new regions: a slice id remembered from
+        // a rolled-back job would count them under the wrong (or a missing) slice.
+        await Task.WhenAll(Enumerable.Range(0, 40).Select(i => Direct($"DIRECT2-{i}", $"Direct region {i}", i, fail: false))
+            .Concat(Enumerable.Range(0, 20).Select(i => Direct($"DIRECT3-{i}", $"New region {i}", i, fail: false))));
 
         Assert.Equal(200, responses.Count(r => r.StatusCode == HttpStatusCode.Created));
         Assert.Equal(40, responses.Count(r => r.StatusCode == HttpStatusCode.Conflict));

@@ -201,8 +201,8 @@ public sealed class ImportCrmHandler(Writer writer, ReportInputValidator reportV
         if (imported is null)
         {
             if (live is not null) { outcome.SkippedExisting++; return; }
-            var report = ReportStore.Insert(c, t, row.Input, repId, by, now);
-            ReportEvents.Written(c, t, report.Id);
+            var report = ReportStore.Insert(c, t, row.Input, repId, by, now, out var created);
+            ReportEvents.Written(c, t, created);
             c.Execute(InsertImportedSql, new { dealId, reportId = report.Id, hash = row.Hash, now, by }, t);
             outcome.Created++;
             return;
@@ -215,8 +215,8 @@ public sealed class ImportCrmHandler(Writer writer, ReportInputValidator reportV
         var current = body is null ? null : JsonSerializer.Deserialize<ReportInput>(body, JsonBody.Options);
         var merged = current is null ? row.Input : RowPlan.Overlay(current, row.Input);
         ReportEvents.Removing(c, t, live.Id);
-        ReportStore.Replace(c, t, live.Id, merged, repId, (int)live.Version + 1, live.CreatedAt, live.CreatedBy, by, now);
-        ReportEvents.Written(c, t, live.Id);
+        ReportStore.Replace(c, t, live.Id, merged, repId, (int)live.Version + 1, live.CreatedAt, live.CreatedBy, by, now, out var written);
+        ReportEvents.Written(c, t, written);
         c.Execute(InsertImportedSql, new { dealId, reportId = live.Id, hash = row.Hash, now, by }, t);
         outcome.Updated++;
     }

@@ -55,8 +55,8 @@ public sealed class AmendReportHandler(Writer writer) : ICommandHandler<AmendRep
 
             ReportEvents.Removing(c, t, command.Id);
             var report = ReportStore.Replace(c, t, command.Id, command.Report, repId, (int)current.Version + 1,
-                current.CreatedAt, current.CreatedBy, caller.UserId, Clock.Now());
-            ReportEvents.Written(c, t, command.Id);
+                current.CreatedAt, current.CreatedBy, caller.UserId, Clock.Now(), out var written);
+            ReportEvents.Written(c, t, written);
             return report;
         }, cancellationToken));
 

@@ -50,8 +50,9 @@ public sealed class FileReportHandler(Writer writer, IdempotencyKeys inFlight) :
     {
         var caller = command.Caller;
         var repId = ResolveRep(caller, command.Report.RepId);
+        var prepared = ReportStore.Prepare(command.Report, repId); // on this thread: the writer only runs SQL
         var key = command.IdempotencyKey;
-        if (key is null) return new FileReportResult(await writer.ExecuteAsync((c, t) => Insert(c, t, command, repId), cancellationToken), false);
+        if (key is null) return new FileReportResult(await writer.ExecuteAsync((c, t) => Insert(c, t, prepared, caller, repId), cancellationToken), false);
 
         if (!inFlight.TryEnter(caller.UserId, key))
             throw new ConflictException("A request with this Idempotency-Key is still being processed; retry shortly.");
@@ -63,7 +64,7 @@ public sealed class FileReportHandler(Writer writer, IdempotencyKeys inFlight) :
                 // and no extra read connection is needed for the common first attempt.
                 if (c.Scalar<long?>(t, KeyExistsSql, new { userId = caller.UserId, key }) is not null)
                     return Replay(c.QuerySingle<StoredKey>(FindKeySql, new { userId = caller.UserId, key }, t), command.RequestHash);
-                var report = Insert(c, t, command, repId);
+                var report = Insert(c, t, prepared, caller, repId);
                 c.Exec(t, StoreKeySql, new
                 {
                     userId = caller.UserId, key, hash = command.RequestHash,
@@ -93,11 +94,11 @@ public sealed class FileReportHandler(Writer writer, IdempotencyKeys inFlight) :
         return requested.Value;
     }
 
-    private static ReportDto Insert(SqliteConnection c, SqliteTransaction t, FileReport command, long repId)
+    private static ReportDto Insert(SqliteConnection c, SqliteTransaction t, ReportStore.Prepared prepared, Caller caller, long repId)
     {
-        if (repId != command.Caller.UserId) ReportStore.EnsureRep(c, t, repId);
-        var report = ReportStore.Insert(c, t, command.Report, repId, command.Caller.UserId, Clock.Now());
-        ReportEvents.Written(c, t, report.Id);
+        if (repId != caller.UserId) ReportStore.EnsureRep(c, t, repId);
+        var report = ReportStore.Insert(c, t, prepared, caller.UserId, Clock.Now(), out var written);
+        ReportEvents.Written(c, t, written);
         return report;
     }
 

@@ -16,7 +16,11 @@ public static class ReportEvents
     public static void Removing(SqliteConnection connection, SqliteTransaction transaction, long reportId) =>
         ReadModel.Apply(connection, transaction, reportId, -1);
 
-    /// <summary>After a report was written: add its contribution to read models.</summary>
+    /// <summary>After a report was written: add its contribution to read models (reads it back from the database).</summary>
     public static void Written(SqliteConnection connection, SqliteTransaction transaction, long reportId) =>
         ReadModel.Apply(connection, transaction, reportId, +1);
+
+    /// <summary>After a report was written by <see cref="ReportStore"/>, which returned what was stored: add its contribution.</summary>
+    public static void Written(SqliteConnection connection, SqliteTransaction transaction, ReportSnapshot written) =>
+        ReadModel.Apply(connection, transaction, written, +1);
 }

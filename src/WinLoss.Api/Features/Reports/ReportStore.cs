@@ -2,6 +2,7 @@ using System.Text.Json;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using WinLoss.Api.Features.Competitors;
+using WinLoss.Api.Features.Trends;
 using WinLoss.Api.Infrastructure.Database;
 using WinLoss.Api.Infrastructure.Errors;
 using WinLoss.Api.Infrastructure.Http;
@@ -63,19 +64,56 @@ public static class ReportStore
     private const string LiveDealSql =
         "SELECT id FROM reports WHERE deal_id = @dealId AND deleted_at IS NULL";
 
-    /// <summary>The stored form of an input: trimmed text, cents, resolved competitors.</summary>
+    /// <summary>The stored form of the report row: trimmed text, cents.</summary>
     public sealed record Row(
         string DealId, long RepId, string Outcome, string ClosedOn, long? AmountCents, string? Currency,
         string? Segment, string? StageReached, string? Region, string? Industry, string? Product, string? AccountName,
         string? LeadSource, int? LeadQuality, string? Notes);
 
-    public static Row ToRow(ReportInput input, long repId) => new(
-        input.DealId!.Trim(), repId, input.Outcome!, input.ClosedOn!,
-        input.Amount is null ? null : (long)decimal.Round(input.Amount.Value * 100m),
-        input.Currency, input.Segment, input.StageReached,
-        ReportRules.Clean(input.Region), ReportRules.Clean(input.Industry), ReportRules.Clean(input.Product),
-        ReportRules.Clean(input.AccountName), ReportRules.Clean(input.LeadSource), input.LeadQuality,
-        ReportRules.Clean(input.Notes));
+    public sealed record PreparedCompetitor(string Name, string Normalized, bool Primary);
+    public sealed record PreparedReason(string Category, string? Detail, bool Primary);
+    public sealed record PreparedObjection(string Category, string? Competitor, string? Normalized, string? Text, bool Overcome);
+
+    /// <summary>
+    /// A validated input in the form it is stored (row, child rows with matching keys, the version body as JSON).
+    /// Needs no database, so request threads compute it before the write job: the single writer only runs SQL.
+    /// </summary>
+    public sealed class Prepared
+    {
+        public required Row Row { get; init; }
+        public required List<PreparedCompetitor> Competitors { get; init; }
+        public required List<PreparedReason> Reasons { get; init; }
+        public required List<PreparedObjection> Objections { get; init; }
+        public required List<ReportMessageDto> Messages { get; init; }
+        public required List<string> Collateral { get; init; }
+        public required string VersionBody { get; init; }
+    }
+
+    public static Prepared Prepare(ReportInput input, long repId) => new()
+    {
+        Row = new Row(
+            input.DealId!.Trim(), repId, input.Outcome!, input.ClosedOn!,
+            input.Amount is null ? null : (long)decimal.Round(input.Amount.Value * 100m),
+            input.Currency, input.Segment, input.StageReached,
+            ReportRules.Clean(input.Region), ReportRules.Clean(input.Industry), ReportRules.Clean(input.Product),
+            ReportRules.Clean(input.AccountName), ReportRules.Clean(input.LeadSource), input.LeadQuality,
+            ReportRules.Clean(input.Notes)),
+        Competitors = (input.Competitors ?? []).Select(x =>
+        {
+            var name = x!.Name!.Trim();
+            return new PreparedCompetitor(name, CompetitorNames.Normalize(name), x.Primary == true);
+        }).ToList(),
+        Reasons = (input.Reasons ?? []).Select(r => new PreparedReason(r!.Category!, ReportRules.Clean(r.Detail), r.Primary == true)).ToList(),
+        Objections = (input.Objections ?? []).Select(o =>
+        {
+            var competitor = ReportRules.Clean(o!.Competitor);
+            return new PreparedObjection(o.Category!, competitor, competitor is null ? null : CompetitorNames.Normalize(competitor),
+                ReportRules.Clean(o.Text), o.Overcome == true);
+        }).ToList(),
+        Messages = (input.Messages ?? []).Select(m => new ReportMessageDto(m!.MessageId!, m.Resonance!)).ToList(),
+        Collateral = (input.CollateralUsed ?? []).Select(x => x!).ToList(),
+        VersionBody = JsonSerializer.Serialize(input with { RepId = repId }, JsonBody.Options),
+    };
 
     /// <summary>
     /// Runs a write that may hit the one-live-report-per-deal unique index; turns that violation into a 409
@@ -105,116 +143,117 @@ public static class ReportStore
             throw Invalid.Field("repId", $"No rep with id {repId}.");
     }
 
-    public static ReportDto Insert(SqliteConnection c, SqliteTransaction t, ReportInput input, long repId, long createdBy, string now)
+    public static ReportDto Insert(SqliteConnection c, SqliteTransaction t, ReportInput input, long repId, long createdBy, string now,
+        out ReportSnapshot written) =>
+        Insert(c, t, Prepare(input, repId), createdBy, now, out written);
+
+    /// <summary>Stores a new report (version 1); <paramref name="written"/> is what it contributes to read models.</summary>
+    public static ReportDto Insert(SqliteConnection c, SqliteTransaction t, Prepared report, long createdBy, string now, out ReportSnapshot written)
     {
-        var row = ToRow(input, repId);
+        var row = report.Row;
         var id = DealMustBeFree(c, t, row.DealId, () => c.Scalar<long>(t, InsertReportSql, new
         {
             row.DealId, row.RepId, row.Outcome, row.ClosedOn, row.AmountCents, row.Currency, row.Segment, row.StageReached,
             row.Region, row.Industry, row.Product, row.AccountName, row.LeadSource, row.LeadQuality, row.Notes,
             Now = now, CreatedBy = createdBy,
         }));
-        var children = WriteChildren(c, t, id, input);
-        WriteVersion(c, t, id, 1, input, repId, now, createdBy);
-        return Dto(id, row, children, version: 1, createdAt: now, updatedAt: now, createdBy);
+        var dto = WriteChildren(c, t, id, report, version: 1, createdAt: now, updatedAt: now, createdBy, out written);
+        c.Exec(t, InsertVersionSql, new { ReportId = id, Version = 1, Body = report.VersionBody, Now = now, By = createdBy });
+        return dto;
     }
 
+    /// <summary>Overwrites a live report with a new version; <paramref name="written"/> is what it now contributes to read models.</summary>
     public static ReportDto Replace(SqliteConnection c, SqliteTransaction t, long id, ReportInput input, long repId,
-        int newVersion, string createdAt, long createdBy, long changedBy, string now)
+        int newVersion, string createdAt, long createdBy, long changedBy, string now, out ReportSnapshot written)
     {
-        var row = ToRow(input, repId);
+        var report = Prepare(input, repId);
+        var row = report.Row;
         DealMustBeFree(c, t, row.DealId, () => c.Exec(t, UpdateReportSql, new
         {
             Id = id, row.DealId, row.RepId, row.Outcome, row.ClosedOn, row.AmountCents, row.Currency, row.Segment, row.StageReached,
             row.Region, row.Industry, row.Product, row.AccountName, row.LeadSource, row.LeadQuality, row.Notes, Now = now,
         }));
         c.Exec(t, DeleteChildrenSql, new { id });
-        var children = WriteChildren(c, t, id, input);
-        WriteVersion(c, t, id, newVersion, input, repId, now, changedBy);
-        return Dto(id, row, children, newVersion, createdAt, now, createdBy);
+        var dto = WriteChildren(c, t, id, report, newVersion, createdAt, now, createdBy, out written);
+        c.Exec(t, InsertVersionSql, new { ReportId = id, Version = newVersion, Body = report.VersionBody, Now = now, By = changedBy });
+        return dto;
     }
 
-    private sealed record Children(
-        List<ReportCompetitorDto> Competitors, List<ReportReasonDto> Reasons, List<ReportObjectionDto> Objections,
-        List<ReportMessageDto> Messages, List<string> Collateral);
-
-    private static Children WriteChildren(SqliteConnection c, SqliteTransaction t, long reportId, ReportInput input)
+    /// <summary>Writes the child rows (resolving competitor names to catalogue ids) and returns the report as stored.</summary>
+    private static ReportDto WriteChildren(SqliteConnection c, SqliteTransaction t, long reportId, Prepared report,
+        int version, string createdAt, string updatedAt, long createdBy, out ReportSnapshot written)
     {
-        var competitors = new List<ReportCompetitorDto>();
-        var seenIds = new Dictionary<long, int>();
-        var list = input.Competitors ?? [];
-        for (var i = 0; i < list.Count; i++)
+        var row = report.Row;
+        var snapshot = new ReportSnapshot
         {
-            var name = list[i]!.Name!.Trim();
-            var normalized = CompetitorNames.Normalize(name);
+            Id = reportId, RepId = row.RepId, Outcome = row.Outcome,
+            ClosedOn = DateOnly.ParseExact(row.ClosedOn, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+            AmountCents = row.AmountCents, Currency = row.Currency, Segment = row.Segment, Region = row.Region,
+            Product = row.Product, Industry = row.Industry, Stage = row.StageReached, LeadSource = row.LeadSource,
+            LeadQuality = row.LeadQuality,
+        };
+
+        var competitors = new List<ReportCompetitorDto>(report.Competitors.Count);
+        var seenIds = new Dictionary<long, int>();
+        for (var i = 0; i < report.Competitors.Count; i++)
+        {
+            var (name, normalized, primary) = report.Competitors[i];
             var competitorId = c.Scalar<long?>(t, ResolveCompetitorSql, new { normalized });
             if (competitorId is { } cid && !seenIds.TryAdd(cid, i))
                 throw Invalid.Field($"competitors[{i}].name", $"Same competitor as competitors[{seenIds[cid]}] (an alias of it).");
-            var primary = list[i]!.Primary == true;
             c.Exec(t, InsertCompetitorSql, new { ReportId = reportId, Position = i, Name = name, Normalized = normalized, CompetitorId = competitorId, Primary = primary });
             competitors.Add(new ReportCompetitorDto(name, competitorId, competitorId is not null, primary));
+            snapshot.Competitors.Add((CompetitorKey.Of(competitorId, normalized), primary));
         }
 
-        var reasons = new List<ReportReasonDto>();
-        var reasonList = input.Reasons ?? [];
-        for (var i = 0; i < reasonList.Count; i++)
+        var reasons = new List<ReportReasonDto>(report.Reasons.Count);
+        for (var i = 0; i < report.Reasons.Count; i++)
         {
-            var r = reasonList[i]!;
-            var detail = ReportRules.Clean(r.Detail);
-            c.Exec(t, InsertReasonSql, new { ReportId = reportId, Position = i, r.Category, Detail = detail, Primary = r.Primary == true });
-            reasons.Add(new ReportReasonDto(r.Category!, detail, r.Primary == true));
+            var (category, detail, primary) = report.Reasons[i];
+            c.Exec(t, InsertReasonSql, new { ReportId = reportId, Position = i, Category = category, Detail = detail, Primary = primary });
+            reasons.Add(new ReportReasonDto(category, detail, primary));
+            snapshot.Reasons.Add((category, primary));
         }
 
-        var objections = new List<ReportObjectionDto>();
-        var objectionList = input.Objections ?? [];
-        for (var i = 0; i < objectionList.Count; i++)
+        var objections = new List<ReportObjectionDto>(report.Objections.Count);
+        for (var i = 0; i < report.Objections.Count; i++)
         {
-            var o = objectionList[i]!;
-            var competitor = ReportRules.Clean(o.Competitor);
-            var normalized = competitor is null ? null : CompetitorNames.Normalize(competitor);
+            var (category, competitor, normalized, text, overcome) = report.Objections[i];
             var competitorId = string.IsNullOrEmpty(normalized) ? null : c.Scalar<long?>(t, ResolveCompetitorSql, new { normalized });
-            var text = ReportRules.Clean(o.Text);
             c.Exec(t, InsertObjectionSql, new
             {
-                ReportId = reportId, Position = i, o.Category, Competitor = competitor, CompetitorNormalized = normalized,
-                CompetitorId = competitorId, Text = text, Overcome = o.Overcome == true,
+                ReportId = reportId, Position = i, Category = category, Competitor = competitor, CompetitorNormalized = normalized,
+                CompetitorId = competitorId, Text = text, Overcome = overcome,
             });
-            objections.Add(new ReportObjectionDto(o.Category!, competitor, competitorId, text, o.Overcome == true));
+            objections.Add(new ReportObjectionDto(category, competitor, competitorId, text, overcome));
+            snapshot.Objections.Add((category, CompetitorKey.Of(competitorId, normalized), overcome));
         }
 
-        var messages = new List<ReportMessageDto>();
-        var messageList = input.Messages ?? [];
-        for (var i = 0; i < messageList.Count; i++)
+        for (var i = 0; i < report.Messages.Count; i++)
         {
-            var m = messageList[i]!;
+            var m = report.Messages[i];
             c.Exec(t, InsertMessageSql, new { ReportId = reportId, Position = i, m.MessageId, m.Resonance });
-            messages.Add(new ReportMessageDto(m.MessageId!, m.Resonance!));
+            snapshot.Messages.Add((m.MessageId, m.Resonance));
         }
 
-        var collateral = new List<string>();
-        var collateralList = input.CollateralUsed ?? [];
-        for (var i = 0; i < collateralList.Count; i++)
+        for (var i = 0; i < report.Collateral.Count; i++)
         {
-            c.Exec(t, InsertCollateralSql, new { ReportId = reportId, Position = i, CollateralId = collateralList[i] });
-            collateral.Add(collateralList[i]!);
+            c.Exec(t, InsertCollateralSql, new { ReportId = reportId, Position = i, CollateralId = report.Collateral[i] });
+            snapshot.Collateral.Add(report.Collateral[i]);
         }
-        return new Children(competitors, reasons, objections, messages, collateral);
+        written = snapshot;
+        return Dto(reportId, row, competitors, reasons, objections, report.Messages, report.Collateral, version, createdAt, updatedAt, createdBy);
     }
 
-    private static void WriteVersion(SqliteConnection c, SqliteTransaction t, long reportId, int version, ReportInput input, long repId, string now, long by)
-    {
-        var body = JsonSerializer.Serialize(input with { RepId = repId }, JsonBody.Options);
-        c.Exec(t, InsertVersionSql, new { ReportId = reportId, Version = version, Body = body, Now = now, By = by });
-    }
-
-    private static ReportDto Dto(long id, Row row, Children children, int version, string createdAt, string updatedAt, long createdBy) => new()
+    private static ReportDto Dto(long id, Row row, List<ReportCompetitorDto> competitors, List<ReportReasonDto> reasons,
+        List<ReportObjectionDto> objections, List<ReportMessageDto> messages, List<string> collateral,
+        int version, string createdAt, string updatedAt, long createdBy) => new()
     {
         Id = id, DealId = row.DealId, Outcome = row.Outcome, ClosedOn = row.ClosedOn,
         Amount = row.AmountCents is null ? null : row.AmountCents.Value / 100m, Currency = row.Currency,
         Segment = row.Segment, StageReached = row.StageReached, Region = row.Region, Industry = row.Industry,
         Product = row.Product, AccountName = row.AccountName,
-        Competitors = children.Competitors, Reasons = children.Reasons, Objections = children.Objections,
-        Messages = children.Messages, CollateralUsed = children.Collateral,
+        Competitors = competitors, Reasons = reasons, Objections = objections, Messages = messages, CollateralUsed = collateral,
         LeadSource = row.LeadSource, LeadQuality = row.LeadQuality, Notes = row.Notes,
         RepId = row.RepId, Version = version, CreatedAt = createdAt, UpdatedAt = updatedAt, CreatedBy = createdBy,
     };

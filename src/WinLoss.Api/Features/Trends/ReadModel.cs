@@ -271,11 +271,61 @@ public static class ReadModel
         foreach (var (dim, value) in r.SliceValues())
         {
             if (cache is not null && cache.TryGetValue((dim, value), out var cached)) { ids.Add(cached); continue; }
-            var id = Scalar(c, t, FindSliceSql, dim, value) ?? Scalar(c, t, InsertSliceSql, dim, value)!.Value;
+            var id = FindOrCreateSlice(c, t, dim, value);
             if (cache is not null) cache[(dim, value)] = id;
             ids.Add(id);
         }
         return ids;
+    }
+
+    private static long FindOrCreateSlice(SqliteConnection c, SqliteTransaction t, string dim, string value) =>
+        Scalar(c, t, FindSliceSql, dim, value) ?? Scalar(c, t, InsertSliceSql, dim, value)!.Value;
+
+    /// <summary><see cref="SliceIds"/> for the writer's hot path: committed slices from memory (<see cref="KnownSlices"/>).</summary>
+    private static List<long> KnownSliceIds(SqliteConnection c, SqliteTransaction t, ReportSnapshot r)
+    {
+        var batch = WriteBatch.Current;
+        if (batch is null) return SliceIds(c, t, r);
+        var known = KnownSlices.For(c);
+        var ids = new List<long>(6) { 0 };
+        foreach (var (dim, value) in r.SliceValues())
+        {
+            if (!known.TryGetValue((dim, value), out var id))
+            {
+                id = FindOrCreateSlice(c, t, dim, value);
+                batch.State<KnownSlices>().Stage((dim, value), id);
+            }
+            ids.Add(id);
+        }
+        return ids;
+    }
+
+    /// <summary>
+    /// Slice ids already committed, per writer connection (slices are never deleted), so filing a report needs no
+    /// slice lookups. A slice found or created by a job becomes known only when its batch reaches COMMIT: a job that
+    /// rolls back drops what it staged, and a batch whose COMMIT fails makes the writer replace its connection, and
+    /// with it this cache.
+    /// </summary>
+    public sealed class KnownSlices : BatchState
+    {
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SqliteConnection, Dictionary<(string, string), long>> Committed = new();
+        private readonly List<((string, string) Key, long Id)> _job = [];
+        private readonly List<((string, string) Key, long Id)> _batch = [];
+
+        public static Dictionary<(string, string), long> For(SqliteConnection c) => Committed.GetOrCreateValue(c);
+
+        public void Stage((string, string) key, long id) => _job.Add((key, id));
+
+        protected internal override void JobSucceeded() { _batch.AddRange(_job); _job.Clear(); }
+
+        protected internal override void JobFailed() => _job.Clear();
+
+        protected internal override void BeforeCommit(SqliteConnection c, SqliteTransaction t)
+        {
+            var known = For(c);
+            foreach (var (key, id) in _batch) known[key] = id;
+            _batch.Clear();
+        }
     }
 
     private static long? Scalar(SqliteConnection c, SqliteTransaction t, string sql, string dim, string value)
@@ -288,13 +338,14 @@ public static class ReadModel
     }
 
     // All rows of one report go in as one JSON parameter: one statement, one bind (binding hundreds of named
-    // parameters costs more than the upsert itself).
+    // parameters costs more than the upsert itself). jsonb_each hands each row to ->> as parsed JSONB; json_each
+    // would hand it over as text that every ->> parses again (16 times per row).
     private const string UpsertJsonSql =
         """
         INSERT INTO trend_facts (kind, slice_id, grain, period, k1, k2, k3, c0, c1, c2, c3, c4, c5, c6, c7, c8)
         SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8,
                value ->> 9, value ->> 10, value ->> 11, value ->> 12, value ->> 13, value ->> 14, value ->> 15
-        FROM json_each(@rows) WHERE true
+        FROM jsonb_each(@rows) WHERE true
         ON CONFLICT (kind, slice_id, grain, period, k1, k2, k3) DO UPDATE SET
             c0 = c0 + excluded.c0, c1 = c1 + excluded.c1, c2 = c2 + excluded.c2, c3 = c3 + excluded.c3, c4 = c4 + excluded.c4,
             c5 = c5 + excluded.c5, c6 = c6 + excluded.c6, c7 = c7 + excluded.c7, c8 = c8 + excluded.c8
@@ -312,7 +363,16 @@ public static class ReadModel
     {
         var snapshot = Load(c, t, "r.id = @id", new Dictionary<string, object?> { ["id"] = reportId }).SingleOrDefault();
         if (snapshot is null) return; // deleted or missing: contributes nothing
-        var slices = SliceIds(c, t, snapshot);
+        Apply(c, t, snapshot, sign);
+    }
+
+    /// <summary>
+    /// As <see cref="Apply(SqliteConnection, SqliteTransaction, long, int)"/> for a live report the caller has in hand
+    /// (just written): what <see cref="Load"/> would read back, without reading it.
+    /// </summary>
+    public static void Apply(SqliteConnection c, SqliteTransaction t, ReportSnapshot snapshot, int sign)
+    {
+        var slices = KnownSliceIds(c, t, snapshot);
         var pending = WriteBatch.Current?.State<PendingFacts>() ?? new PendingFacts();
         foreach (var (letter, granularity) in Grains)
         {
