@@ -59,8 +59,6 @@ builder.Services.AddWinLossSwagger();
 var app = builder.Build();
 
 var db = app.Services.GetRequiredService<Db>();
-if (Db.ConfigureResult != 0)
-    app.Logger.LogWarning("SQLite was initialized before WinLoss could size its statement journal (rc {Rc}); writes will be slower", Db.ConfigureResult);
 Migrator.Migrate(db, app.Logger);
 await CompetitorKeys.EnsureCurrentAsync(db, app.Services.GetRequiredService<Writer>(), app.Logger);
 AdminBootstrap.EnsureAdmin(db, builder.Configuration["WINLOSS_ADMIN_KEY"] ?? Environment.GetEnvironmentVariable("WINLOSS_ADMIN_KEY"), app.Logger);
