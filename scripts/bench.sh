@@ -4,6 +4,7 @@
 #   scripts/bench.sh trends    trend queries at 1M reports vs raw GROUP BY, and 1M vs 10k (REPORTS=... to change)
 #   scripts/bench.sh export    CSV export of 1M reports vs sqlite3 -csv, and memory growth
 #   scripts/bench.sh taxonomy  competitor list, unmatched triage and re-attributing writes at 1M reports
+#   scripts/bench.sh writer    writer CPU per filed report vs a minimal durable write
 #   scripts/bench.sh all
 set -euo pipefail
 cd "$(dirname "$0")/.."
