@@ -11,6 +11,14 @@ namespace WinLoss.Tests.Infrastructure;
 /// </summary>
 public sealed class WriterJournalTests(TestApp app) : IClassFixture<TestApp>
 {
+    [Fact]
+    public async Task The_writer_keeps_its_journals_in_memory()
+    {
+        // 2 = MEMORY. With the default (a file past 64 KiB) every filed report wrote ~20 pages to a temp file.
+        var mode = await app.Services.GetRequiredService<Writer>().ExecuteAsync((c, t) => c.ExecuteScalar<long>("PRAGMA temp_store", transaction: t));
+        Assert.Equal(2, mode);
+    }
+
     [Theory]
     [InlineData(5)]      // a few pages
     [InlineData(4000)]   // hundreds of pages, far beyond SQLite's default 64 KiB in-memory journal

@@ -73,12 +73,14 @@ public sealed class Writer : IAsyncDisposable
     /// and SQLite journals the original of each page a savepoint changes; with the default (a journal that spills to a
     /// temp file past 64 KiB, less than one filed report touches) every report cost ~40 write() calls to a file thrown
     /// away at commit: a quarter of the writer's CPU (strace and perf, README "Performance"). In memory the journal is
-    /// bounded by the pages one job changes: ~80 KB for a report, tens of MB for a read-model rebuild or a large remap.
+    /// bounded by the pages one job changes: ~80 KB for a report, ~150 MB for a read-model rebuild of 1M reports.
     /// </summary>
     private SqliteConnection OpenConnection()
     {
         var connection = _db.Open();
-        connection.Exec(null!, "PRAGMA temp_store = MEMORY");
+        using var pragma = connection.CreateCommand();
+        pragma.CommandText = "PRAGMA temp_store = MEMORY";
+        pragma.ExecuteNonQuery();
         return connection;
     }
 
