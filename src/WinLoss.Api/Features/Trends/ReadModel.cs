@@ -264,36 +264,20 @@ public static class ReadModel
     private const string FindSliceSql = "SELECT id FROM trend_slices WHERE dim = @dim AND value = @value";
     private const string InsertSliceSql = "INSERT INTO trend_slices (dim, value) VALUES (@dim, @value) RETURNING id";
 
-    /// <summary>Slice ids of a report: 0 (all) and one per filter value it has; created on first use.</summary>
-    public static List<long> SliceIds(SqliteConnection c, SqliteTransaction t, ReportSnapshot r, Dictionary<(string, string), long>? cache = null)
+    /// <summary>
+    /// Slice ids of a report: 0 (all) and one per filter value it has; created on first use. Ids in
+    /// <paramref name="known"/> are taken from there; <paramref name="found"/> is told each id looked up in the database.
+    /// </summary>
+    public static List<long> SliceIds(SqliteConnection c, SqliteTransaction t, ReportSnapshot r,
+        IReadOnlyDictionary<(string, string), long> known, Action<(string, string), long> found)
     {
-        var ids = new List<long>(6) { 0 };
-        foreach (var (dim, value) in r.SliceValues())
-        {
-            if (cache is not null && cache.TryGetValue((dim, value), out var cached)) { ids.Add(cached); continue; }
-            var id = FindOrCreateSlice(c, t, dim, value);
-            if (cache is not null) cache[(dim, value)] = id;
-            ids.Add(id);
-        }
-        return ids;
-    }
-
-    private static long FindOrCreateSlice(SqliteConnection c, SqliteTransaction t, string dim, string value) =>
-        Scalar(c, t, FindSliceSql, dim, value) ?? Scalar(c, t, InsertSliceSql, dim, value)!.Value;
-
-    /// <summary><see cref="SliceIds"/> for the writer's hot path: committed slices from memory (<see cref="KnownSlices"/>).</summary>
-    private static List<long> KnownSliceIds(SqliteConnection c, SqliteTransaction t, ReportSnapshot r)
-    {
-        var batch = WriteBatch.Current;
-        if (batch is null) return SliceIds(c, t, r);
-        var known = KnownSlices.For(c);
         var ids = new List<long>(6) { 0 };
         foreach (var (dim, value) in r.SliceValues())
         {
             if (!known.TryGetValue((dim, value), out var id))
             {
-                id = FindOrCreateSlice(c, t, dim, value);
-                batch.State<KnownSlices>().Stage((dim, value), id);
+                id = c.Scalar<long?>(t, FindSliceSql, new { dim, value }) ?? c.Scalar<long>(t, InsertSliceSql, new { dim, value });
+                found((dim, value), id);
             }
             ids.Add(id);
         }
@@ -314,6 +298,9 @@ public static class ReadModel
 
         public static Dictionary<(string, string), long> For(SqliteConnection c) => Committed.GetOrCreateValue(c);
 
+        /// <summary>No known slices (outside a writer batch nothing is cached).</summary>
+        public static readonly IReadOnlyDictionary<(string, string), long> None = new Dictionary<(string, string), long>();
+
         public void Stage((string, string) key, long id) => _job.Add((key, id));
 
         protected internal override void JobSucceeded() { _batch.AddRange(_job); _job.Clear(); }
@@ -326,15 +313,6 @@ public static class ReadModel
             foreach (var (key, id) in _batch) known[key] = id;
             _batch.Clear();
         }
-    }
-
-    private static long? Scalar(SqliteConnection c, SqliteTransaction t, string sql, string dim, string value)
-    {
-        var command = Command(c, t, sql);
-        if (command.Parameters.Count == 0) { command.Parameters.Add(new SqliteParameter("@dim", dim)); command.Parameters.Add(new SqliteParameter("@value", value)); }
-        command.Parameters[0].Value = dim;
-        command.Parameters[1].Value = value;
-        return command.ExecuteScalar() is long id ? id : null;
     }
 
     // All rows of one report go in as one JSON parameter: one statement, one bind (binding hundreds of named
@@ -372,8 +350,12 @@ public static class ReadModel
     /// </summary>
     public static void Apply(SqliteConnection c, SqliteTransaction t, ReportSnapshot snapshot, int sign)
     {
-        var slices = KnownSliceIds(c, t, snapshot);
-        var pending = WriteBatch.Current?.State<PendingFacts>() ?? new PendingFacts();
+        // On the writer's hot path committed slices come from memory (KnownSlices); new ones become known at COMMIT.
+        var batch = WriteBatch.Current;
+        var slices = batch is null
+            ? SliceIds(c, t, snapshot, KnownSlices.None, static (_, _) => { })
+            : SliceIds(c, t, snapshot, KnownSlices.For(c), batch.State<KnownSlices>().Stage);
+        var pending = batch?.State<PendingFacts>() ?? new PendingFacts();
         foreach (var (letter, granularity) in Grains)
         {
             var period = Statistics.PeriodLabel(snapshot.ClosedOn, granularity);
@@ -381,7 +363,7 @@ public static class ReadModel
                 foreach (var slice in fact.InEverySlice && letter == SliceGrain ? (IReadOnlyList<long>)slices : SliceZero)
                     pending.Stage(new FactKey(fact.Kind, slice, letter, period, fact.K1, fact.K2, fact.K3), fact.C, sign);
         }
-        if (WriteBatch.Current is null)
+        if (batch is null)
         {
             pending.JobSucceeded();
             pending.Flush(c, t);
@@ -539,12 +521,13 @@ public static class ReadModel
         c.Execute("DELETE FROM trend_facts", transaction: t);
         var aggregator = new Aggregator();
         var sliceCache = new Dictionary<(string, string), long>();
+        Action<(string, string), long> remember = (key, id) => sliceCache[key] = id;
         long last = 0, count = 0;
         while (true)
         {
             var batch = Load(c, t, "r.id > @lo AND r.id <= @hi", new Dictionary<string, object?> { ["lo"] = last, ["hi"] = last + chunk });
             var maxId = c.ExecuteScalar<long?>("SELECT MAX(id) FROM reports", transaction: t) ?? 0;
-            foreach (var snapshot in batch) aggregator.Add(snapshot, SliceIds(c, t, snapshot, sliceCache), Grains);
+            foreach (var snapshot in batch) aggregator.Add(snapshot, SliceIds(c, t, snapshot, sliceCache, remember), Grains);
             count += batch.Count;
             last += chunk;
             if (last >= maxId) break;
