@@ -51,14 +51,15 @@ public sealed class FileReportHandler(Writer writer, IdempotencyKeys inFlight) :
         var caller = command.Caller;
         var repId = ResolveRep(caller, command.Report.RepId);
         var prepared = ReportStore.Prepare(command.Report, repId); // on this thread: the writer only runs SQL
+        // The jobs below change nothing but the database (and the batch's staged read-model deltas): repeatable.
         var key = command.IdempotencyKey;
-        if (key is null) return new FileReportResult(await writer.ExecuteAsync((c, t) => Insert(c, t, prepared, caller, repId), cancellationToken), false);
+        if (key is null) return new FileReportResult(await writer.ExecuteRepeatableAsync((c, t) => Insert(c, t, prepared, caller, repId), cancellationToken), false);
 
         if (!inFlight.TryEnter(caller.UserId, key))
             throw new ConflictException("A request with this Idempotency-Key is still being processed; retry shortly.");
         try
         {
-            return await writer.ExecuteAsync((c, t) =>
+            return await writer.ExecuteRepeatableAsync((c, t) =>
             {
                 // Checked inside the write transaction (not before it): a replay costs one cached lookup here,
                 // and no extra read connection is needed for the common first attempt.

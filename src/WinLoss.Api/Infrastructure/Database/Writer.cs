@@ -8,6 +8,8 @@ namespace WinLoss.Api.Infrastructure.Database;
 /// dedicated connection. Jobs that arrive together share one transaction (group commit): each job
 /// runs inside its own SAVEPOINT, so a failing job is rolled back alone, and no job's task completes
 /// before the shared COMMIT has returned (synchronous=FULL, WAL) — an acknowledged write is durable.
+/// A batch made only of repeatable jobs (<see cref="ExecuteRepeatableAsync{T}"/>) first runs without savepoints;
+/// if one of its jobs fails, the whole batch is rolled back and runs again, each job in its own savepoint.
 /// </summary>
 public sealed class Writer : IAsyncDisposable
 {
@@ -25,10 +27,22 @@ public sealed class Writer : IAsyncDisposable
     }
 
     /// <summary>Runs <paramref name="work"/> in the writer's transaction; completes after the commit.</summary>
-    public Task<T> ExecuteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken cancellationToken = default)
+    public Task<T> ExecuteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken cancellationToken = default) =>
+        Enqueue(work, repeatable: false, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ExecuteAsync{T}"/>, for a job whose only effects are its SQL and what it stages in the
+    /// <see cref="WriteBatch"/> (no captured state it changes, nothing sent elsewhere): the writer may run it twice,
+    /// and in exchange runs batches of such jobs without a savepoint per job — each savepoint makes SQLite copy every
+    /// page the job changes first (~20 for a filed report) into its undo journal.
+    /// </summary>
+    public Task<T> ExecuteRepeatableAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken cancellationToken = default) =>
+        Enqueue(work, repeatable: true, cancellationToken);
+
+    private Task<T> Enqueue<T>(Func<SqliteConnection, SqliteTransaction, T> work, bool repeatable, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var job = new Job<T>(work);
+        var job = new Job<T>(work, repeatable);
         if (!_channel.Writer.TryWrite(job)) throw new ObjectDisposedException(nameof(Writer));
         return job.Task;
     }
@@ -86,43 +100,68 @@ public sealed class Writer : IAsyncDisposable
 
     private static void RunBatch(SqliteConnection connection, List<Job> batch, List<Job> done)
     {
+        if (batch.TrueForAll(job => job.Repeatable) && Run(connection, batch, done, savepoints: false)) return;
+        Run(connection, batch, done, savepoints: true);
+    }
+
+    /// <summary>
+    /// Runs the batch in one transaction and completes the tasks of the jobs that succeeded after COMMIT. With
+    /// savepoints a failing job is rolled back alone and fails; without, the first failure rolls back the whole
+    /// batch, completes nothing and returns false (the caller runs the batch again with savepoints).
+    /// </summary>
+    private static bool Run(SqliteConnection connection, List<Job> batch, List<Job> done, bool savepoints)
+    {
         done.Clear();
         var writeBatch = WriteBatch.Begin();
         try
         {
-            using (var transaction = connection.BeginTransaction(deferred: false))
+            using var transaction = connection.BeginTransaction(deferred: false);
+            foreach (var job in batch)
             {
-                foreach (var job in batch)
+                if (!savepoints)
                 {
-                    connection.Exec(transaction, "SAVEPOINT job");
                     try
                     {
                         job.Run(connection, transaction);
-                        connection.Exec(transaction, "RELEASE job");
-                        writeBatch.JobSucceeded();
-                        done.Add(job);
                     }
-                    catch (Exception ex)
+                    catch (Exception)
                     {
-                        connection.Exec(transaction, "ROLLBACK TO job");
-                        connection.Exec(transaction, "RELEASE job");
-                        writeBatch.JobFailed();
-                        job.Fail(ex);
+                        transaction.Rollback();
+                        return false;
                     }
+                    writeBatch.JobSucceeded();
+                    done.Add(job);
+                    continue;
                 }
-                if (done.Count > 0)
+                connection.Exec(transaction, "SAVEPOINT job");
+                try
                 {
-                    writeBatch.BeforeCommit(connection, transaction);
-                    transaction.Commit();
+                    job.Run(connection, transaction);
+                    connection.Exec(transaction, "RELEASE job");
+                    writeBatch.JobSucceeded();
+                    done.Add(job);
                 }
-                else transaction.Rollback();
+                catch (Exception ex)
+                {
+                    connection.Exec(transaction, "ROLLBACK TO job");
+                    connection.Exec(transaction, "RELEASE job");
+                    writeBatch.JobFailed();
+                    job.Fail(ex);
+                }
             }
+            if (done.Count > 0)
+            {
+                writeBatch.BeforeCommit(connection, transaction);
+                transaction.Commit();
+            }
+            else transaction.Rollback();
         }
         finally
         {
             WriteBatch.End();
         }
         foreach (var job in done) job.Complete();
+        return true;
     }
 
     public async ValueTask DisposeAsync()
@@ -131,14 +170,15 @@ public sealed class Writer : IAsyncDisposable
         await _loop;
     }
 
-    private abstract class Job
+    private abstract class Job(bool repeatable)
     {
+        public bool Repeatable { get; } = repeatable;
         public abstract void Run(SqliteConnection connection, SqliteTransaction transaction);
         public abstract void Fail(Exception exception);
         public abstract void Complete();
     }
 
-    private sealed class Job<T>(Func<SqliteConnection, SqliteTransaction, T> work) : Job
+    private sealed class Job<T>(Func<SqliteConnection, SqliteTransaction, T> work, bool repeatable) : Job(repeatable)
     {
         private readonly TaskCompletionSource<T> _tcs = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private T _result = default!;
