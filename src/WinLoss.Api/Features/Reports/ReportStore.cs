@@ -24,7 +24,6 @@ public static class ReportStore
         VALUES (@DealId, @RepId, @Outcome, @ClosedOn, @AmountCents, @Currency, @Segment, @StageReached,
                 @Region, @Industry, @Product, @AccountName, @LeadSource, @LeadQuality, @Notes,
                 1, @Now, @CreatedBy, @Now)
-        RETURNING id
         """;
 
     private const string UpdateReportSql =
@@ -151,7 +150,7 @@ public static class ReportStore
     public static ReportDto Insert(SqliteConnection c, SqliteTransaction t, Prepared report, long createdBy, string now, out ReportSnapshot written)
     {
         var row = report.Row;
-        var id = DealMustBeFree(c, t, row.DealId, () => c.Scalar<long>(t, InsertReportSql, new
+        var id = DealMustBeFree(c, t, row.DealId, () => c.Insert(t, InsertReportSql, new
         {
             row.DealId, row.RepId, row.Outcome, row.ClosedOn, row.AmountCents, row.Currency, row.Segment, row.StageReached,
             row.Region, row.Industry, row.Product, row.AccountName, row.LeadSource, row.LeadQuality, row.Notes,
