@@ -390,7 +390,8 @@ public static class ReadModel
 
         public void Stage(FactKey key, long[] counters, int sign)
         {
-            if (!_job.TryGetValue(key, out var sum)) _job[key] = sum = new long[Counters];
+            var staged = StagePerJob ? _job : _batch; // one dictionary pass less per fact when jobs cannot fail alone
+            if (!staged.TryGetValue(key, out var sum)) staged[key] = sum = new long[Counters];
             for (var i = 0; i < Counters; i++) sum[i] += sign * counters[i];
         }
 

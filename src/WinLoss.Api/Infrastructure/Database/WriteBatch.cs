@@ -12,6 +12,9 @@ public sealed class WriteBatch
 {
     [ThreadStatic] private static WriteBatch? _current;
     private readonly List<BatchState> _states = [];
+    private readonly bool _jobsRollBackAlone;
+
+    private WriteBatch(bool jobsRollBackAlone) => _jobsRollBackAlone = jobsRollBackAlone;
 
     /// <summary>The batch the writer thread is running now; null outside writer jobs.</summary>
     public static WriteBatch? Current => _current;
@@ -20,12 +23,16 @@ public sealed class WriteBatch
     {
         foreach (var state in _states)
             if (state is T typed) return typed;
-        var created = new T();
+        var created = new T { StagePerJob = _jobsRollBackAlone };
         _states.Add(created);
         return created;
     }
 
-    internal static WriteBatch Begin() => _current = new WriteBatch();
+    /// <summary>
+    /// Starts a batch. With <paramref name="jobsRollBackAlone"/> false (no savepoints) a failing job rolls back the
+    /// whole batch, so states may stage straight into the batch instead of per job.
+    /// </summary>
+    internal static WriteBatch Begin(bool jobsRollBackAlone = true) => _current = new WriteBatch(jobsRollBackAlone);
     internal static void End() => _current = null;
 
     internal void JobSucceeded() { foreach (var s in _states) s.JobSucceeded(); }
@@ -36,6 +43,12 @@ public sealed class WriteBatch
 /// <summary>Per-batch state of one read model (see <see cref="WriteBatch"/>).</summary>
 public abstract class BatchState
 {
+    /// <summary>
+    /// True when a job of this batch can be rolled back alone (its savepoint), so what it stages must be kept apart
+    /// until <see cref="JobSucceeded"/>; false when any failure discards the whole batch and its states.
+    /// </summary>
+    protected internal bool StagePerJob { get; internal set; } = true;
+
     /// <summary>The job's staged work becomes part of the batch.</summary>
     protected internal abstract void JobSucceeded();
 

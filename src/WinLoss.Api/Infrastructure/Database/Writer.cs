@@ -190,7 +190,7 @@ public sealed class Writer : IAsyncDisposable
     private static bool Run(SqliteConnection connection, List<Job> batch, List<Job> done, bool savepoints)
     {
         done.Clear();
-        var writeBatch = WriteBatch.Begin();
+        var writeBatch = WriteBatch.Begin(jobsRollBackAlone: savepoints);
         try
         {
             using var transaction = connection.BeginTransaction(deferred: false);
