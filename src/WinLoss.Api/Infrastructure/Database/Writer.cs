@@ -47,7 +47,7 @@ public sealed class Writer : IAsyncDisposable
     /// <summary>How many times the WAL has been flushed to disk (each flush acknowledges the batches committed before it).</summary>
     public long Syncs => Interlocked.Read(ref _syncs);
 
-    /// <summary>Runs <paramref name="work"/> in the writer's transaction; completes after the commit.</summary>
+    /// <summary>Runs <paramref name="work"/> in the writer's transaction; completes once its COMMIT is flushed to disk.</summary>
     public Task<T> ExecuteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken cancellationToken = default) =>
         Enqueue(work, repeatable: false, cancellationToken);
 
