@@ -361,10 +361,11 @@ public static class ReadModel
             ? SliceIds(c, t, snapshot, KnownSlices.None, static (_, _) => { })
             : SliceIds(c, t, snapshot, KnownSlices.For(c), batch.State<KnownSlices>().Stage);
         var pending = batch?.State<PendingFacts>() ?? new PendingFacts();
+        var facts = Facts(snapshot); // the same for every grain: computed once
         foreach (var (letter, granularity) in Grains)
         {
             var period = Statistics.PeriodLabel(snapshot.ClosedOn, granularity);
-            foreach (var fact in Facts(snapshot))
+            foreach (var fact in facts)
                 foreach (var slice in fact.InEverySlice && letter == SliceGrain ? (IReadOnlyList<long>)slices : SliceZero)
                     pending.Stage(new FactKey(fact.Kind, slice, letter, period, fact.K1, fact.K2, fact.K3), fact.C, sign);
         }
