@@ -414,60 +414,43 @@ public static class ReadModel
 
         public void Flush(SqliteConnection c, SqliteTransaction t)
         {
-            var rows = new List<(FactKey Key, long[] C)>(_batch.Count);
-            var repRows = new List<(FactKey Key, long[] C)>();
+            // Distinct reps: a rep row whose deal count crosses zero (before = after − delta) moves the rep count
+            // of its period, category and competitor by one.
+            var moved = new Dictionary<FactKey, long[]>();
             foreach (var (key, delta) in _batch)
             {
                 if (Array.TrueForAll(delta, v => v == 0)) continue;
-                (key.Kind == Kinds.ObjectionRep ? repRows : rows).Add((key, delta));
-            }
-            _batch.Clear();
-            Upsert(c, t, rows, 1, returning: false);
-
-            // Distinct reps: a rep row whose deal count crosses zero (before = after − delta) moves the rep count
-            // of its period, category and competitor by one.
-            var deltaOf = repRows.ToDictionary(r => (r.Key.Slice, r.Key.Grain, r.Key.Period, r.Key.K1, r.Key.K2, r.Key.K3), r => r.C[0]);
-            var moved = new Dictionary<FactKey, long[]>();
-            foreach (var x in Upsert(c, t, repRows, 1, returning: true))
-            {
-                var before = x.C0 - deltaOf[(x.Slice, x.Grain, x.Period, x.K1, x.K2, x.K3)];
-                var change = (before <= 0, x.C0 <= 0) switch { (true, false) => 1, (false, true) => -1, _ => 0 };
+                if (key.Kind != Kinds.ObjectionRep) { Add(c, t, key, delta); continue; }
+                var after = Add(c, t, key, delta, countAfter: true);
+                var change = (after - delta[0] <= 0, after <= 0) switch { (true, false) => 1, (false, true) => -1, _ => 0 };
                 if (change == 0) continue;
-                var key = new FactKey(Kinds.ObjectionReps, x.Slice, x.Grain, x.Period, x.K1, x.K2, "");
-                if (!moved.TryGetValue(key, out var sum)) moved[key] = sum = new long[Counters];
+                var reps = key with { Kind = Kinds.ObjectionReps, K3 = "" };
+                if (!moved.TryGetValue(reps, out var sum)) moved[reps] = sum = new long[Counters];
                 sum[0] += change;
             }
-            Upsert(c, t, moved.Select(m => (m.Key, m.Value)).ToList(), 1, returning: false);
+            _batch.Clear();
+            foreach (var (key, delta) in moved) Add(c, t, key, delta);
         }
     }
 
-    private static readonly long[] One = C(1);
-
-    /// <summary>Adds each row's counters (× <paramref name="sign"/>) to its fact; with <paramref name="returning"/>, returns each row's c0 after the change.</summary>
-    private static List<(long Slice, char Grain, string Period, string K1, string K2, string K3, long C0)> Upsert(
-        SqliteConnection c, SqliteTransaction t, List<(FactKey Key, long[] C)> rows, int sign, bool returning)
+    /// <summary>
+    /// Adds the counters to the fact row of <paramref name="key"/>, creating the row when there is none; with
+    /// <paramref name="countAfter"/>, returns the row's c0 after the change (else 0).
+    /// </summary>
+    private static long Add(SqliteConnection c, SqliteTransaction t, FactKey key, long[] v, bool countAfter = false)
     {
-        var result = new List<(long, char, string, string, string, string, long)>(returning ? rows.Count : 0);
-        foreach (var (key, v) in rows)
+        var row = new
         {
-            var row = new
-            {
-                key.Kind, key.Slice, Grain = GrainText(key.Grain), key.Period, key.K1, key.K2, key.K3,
-                C0 = v[0] * sign, C1 = v[1] * sign, C2 = v[2] * sign, C3 = v[3] * sign, C4 = v[4] * sign,
-                C5 = v[5] * sign, C6 = v[6] * sign, C7 = v[7] * sign, C8 = v[8] * sign,
-            };
-            // Most rows exist already (the periods and slices of recent reports): update first, insert when there is none.
-            long c0;
-            if (!returning)
-            {
-                if (c.Exec(t, AddToRowSql, row) == 0) c.Exec(t, InsertRowSql, row);
-                continue;
-            }
-            if (c.Exec(t, AddToRowSql, row) > 0) c0 = c.Scalar<long>(t, RowCountSql, row);
-            else { c.Exec(t, InsertRowSql, row); c0 = row.C0; }
-            result.Add((key.Slice, key.Grain, key.Period, key.K1, key.K2, key.K3, c0));
+            key.Kind, key.Slice, Grain = GrainText(key.Grain), key.Period, key.K1, key.K2, key.K3,
+            C0 = v[0], C1 = v[1], C2 = v[2], C3 = v[3], C4 = v[4], C5 = v[5], C6 = v[6], C7 = v[7], C8 = v[8],
+        };
+        // Most rows exist already (the periods and slices of recent reports): update first, insert when there is none.
+        if (c.Exec(t, AddToRowSql, row) == 0)
+        {
+            c.Exec(t, InsertRowSql, row);
+            return countAfter ? row.C0 : 0;
         }
-        return result;
+        return countAfter ? c.Scalar<long>(t, RowCountSql, row) : 0;
     }
 
     private static string GrainText(char grain) => grain switch { 'W' => "W", 'M' => "M", _ => "Q" };
