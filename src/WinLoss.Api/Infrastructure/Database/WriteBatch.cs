@@ -32,7 +32,7 @@ public sealed class WriteBatch
     /// Starts a batch. With <paramref name="jobsRollBackAlone"/> false (no savepoints) a failing job rolls back the
     /// whole batch, so states may stage straight into the batch instead of per job.
     /// </summary>
-    internal static WriteBatch Begin(bool jobsRollBackAlone = true) => _current = new WriteBatch(jobsRollBackAlone);
+    internal static WriteBatch Begin(bool jobsRollBackAlone) => _current = new WriteBatch(jobsRollBackAlone);
     internal static void End() => _current = null;
 
     internal void JobSucceeded() { foreach (var s in _states) s.JobSucceeded(); }

@@ -28,7 +28,6 @@ public sealed class Writer : IAsyncDisposable
     private readonly Channel<Job> _channel = Channel.CreateUnbounded<Job>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _loop;
     private readonly BlockingCollection<Committed> _committed = new();
-    private readonly Thread _syncThread;
     private readonly TaskCompletionSource _syncDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _syncs;
 
@@ -39,8 +38,7 @@ public sealed class Writer : IAsyncDisposable
     {
         _db = db;
         _logger = logger;
-        _syncThread = new Thread(SyncLoop) { IsBackground = true, Name = "WinLoss WAL sync" };
-        _syncThread.Start();
+        new Thread(SyncLoop) { IsBackground = true, Name = "WinLoss WAL sync" }.Start();
         _loop = Task.Factory.StartNew(Loop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
     }
 
