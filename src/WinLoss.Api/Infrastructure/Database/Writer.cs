@@ -26,7 +26,7 @@ public sealed class Writer : IAsyncDisposable
     private readonly Db _db;
     private readonly ILogger<Writer> _logger;
     private readonly Channel<Job> _channel = Channel.CreateUnbounded<Job>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Task _loop;
+    private readonly TaskCompletionSource _loopDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly BlockingCollection<Committed> _committed = new();
     private readonly TaskCompletionSource _syncDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _syncs;
@@ -39,7 +39,8 @@ public sealed class Writer : IAsyncDisposable
         _db = db;
         _logger = logger;
         new Thread(SyncLoop) { IsBackground = true, Name = "WinLoss WAL sync" }.Start();
-        _loop = Task.Factory.StartNew(Loop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        var loop = new Thread(Loop) { IsBackground = true, Name = "WinLoss writer" };
+        loop.Start();
     }
 
     /// <summary>How many times the WAL has been flushed to disk (each flush acknowledges the batches committed before it).</summary>
@@ -69,7 +70,7 @@ public sealed class Writer : IAsyncDisposable
     public Task ExecuteAsync(Action<SqliteConnection, SqliteTransaction> work, CancellationToken cancellationToken = default) =>
         ExecuteAsync<bool>((c, t) => { work(c, t); return true; }, cancellationToken);
 
-    private async Task Loop()
+    private void Loop()
     {
         SqliteConnection? connection = null;
         SafeFileHandle? wal = null;
@@ -77,7 +78,7 @@ public sealed class Writer : IAsyncDisposable
         var done = new List<Job>(MaxBatch);
         try
         {
-            while (await _channel.Reader.WaitToReadAsync())
+            while (WaitToRead())
             {
                 batch.Clear();
                 while (batch.Count < MaxBatch && _channel.Reader.TryRead(out var job)) batch.Add(job);
@@ -105,7 +106,15 @@ public sealed class Writer : IAsyncDisposable
         {
             connection?.Dispose();
             _committed.CompleteAdding();
+            _loopDone.TrySetResult();
         }
+    }
+
+    /// <summary>Blocks the writer thread until a job is queued; false once the queue is closed and empty.</summary>
+    private bool WaitToRead()
+    {
+        var wait = _channel.Reader.WaitToReadAsync();
+        return wait.IsCompletedSuccessfully ? wait.Result : wait.AsTask().GetAwaiter().GetResult();
     }
 
     /// <summary>
@@ -242,7 +251,7 @@ public sealed class Writer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _channel.Writer.TryComplete();
-        await _loop;
+        await _loopDone.Task;
         await _syncDone.Task;
         _committed.Dispose();
     }
