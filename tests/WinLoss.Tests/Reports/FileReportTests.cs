@@ -122,6 +122,33 @@ public sealed class FileReportTests(TestApp app) : IClassFixture<TestApp>
     }
 
     [Fact]
+    public async Task A_replay_after_an_amendment_is_the_original_response_byte_for_byte()
+    {
+        var (_, key) = app.SeedUser("rep");
+        var client = app.Client(key);
+        var body = Http.Report("FR-REPLAY");
+        var first = await client.PostReport(body, "key-replay");
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        Assert.False(first.Headers.Contains("Idempotent-Replayed"));
+        var original = await first.Content.ReadAsStringAsync();
+        var id = JsonNode.Parse(original)!["id"]!.GetValue<long>();
+
+        var amended = Http.Report("FR-REPLAY", b => b["notes"] = "Amended after filing.");
+        var put = new HttpRequestMessage(HttpMethod.Put, $"/api/v1/reports/{id}") { Content = Http.Json(amended.ToJsonString()) };
+        put.Headers.TryAddWithoutValidation("If-Match", $"\"r{id}v1\"");
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(put)).StatusCode);
+
+        var retry = await client.PostReport(body, "key-replay");
+        Assert.Equal(HttpStatusCode.Created, retry.StatusCode);
+        Assert.Equal("true", retry.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Equal(original, await retry.Content.ReadAsStringAsync()); // version 1 as first sent, not the amended report
+        Assert.Equal(first.Headers.Location, retry.Headers.Location);
+        Assert.Equal($"\"r{id}v1\"", retry.Headers.ETag!.ToString());
+        Assert.Equal("application/json", retry.Content.Headers.ContentType!.MediaType);
+        Assert.Equal(1, JsonNode.Parse(original)!["version"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task Same_idempotency_key_with_a_different_body_is_422()
     {
         var (_, key) = app.SeedUser("rep");

@@ -4,7 +4,6 @@ using System.Text.Json;
 using Dapper;
 using FluentValidation;
 using Mediator;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Data.Sqlite;
 using WinLoss.Api.Infrastructure.Auth;
 using WinLoss.Api.Infrastructure.Database;
@@ -21,7 +20,11 @@ namespace WinLoss.Api.Features.Reports;
 public sealed record FileReport(ReportInput Report, Caller Caller, string? IdempotencyKey, byte[] RequestHash)
     : ICommand<FileReportResult>;
 
-public sealed record FileReportResult(ReportDto Report, bool Replayed);
+/// <summary>
+/// The stored report; with an Idempotency-Key, <paramref name="Body"/> is the 201 body exactly as stored with the key (UTF-8
+/// JSON), sent as is: serialized once, on first filing, and byte for byte the same on every replay.
+/// </summary>
+public sealed record FileReportResult(ReportDto Report, bool Replayed, byte[]? Body);
 
 public sealed class FileReportValidator : AbstractValidator<FileReport>
 {
@@ -53,7 +56,8 @@ public sealed class FileReportHandler(Writer writer, IdempotencyKeys inFlight) :
         var prepared = ReportStore.Prepare(command.Report, repId); // on this thread: the writer only runs SQL
         // The jobs below change nothing but the database (and the batch's staged read-model deltas): repeatable.
         var key = command.IdempotencyKey;
-        if (key is null) return new FileReportResult(await writer.ExecuteRepeatableAsync((c, t) => Insert(c, t, prepared, caller, repId), cancellationToken), false);
+        if (key is null)
+            return new FileReportResult(await writer.ExecuteRepeatableAsync((c, t) => Insert(c, t, prepared, caller, repId), cancellationToken), false, null);
 
         if (!inFlight.TryEnter(caller.UserId, key))
             throw new ConflictException("A request with this Idempotency-Key is still being processed; retry shortly.");
@@ -66,13 +70,13 @@ public sealed class FileReportHandler(Writer writer, IdempotencyKeys inFlight) :
                 if (c.Scalar<long?>(t, KeyExistsSql, new { userId = caller.UserId, key }) is not null)
                     return Replay(c.QuerySingle<StoredKey>(FindKeySql, new { userId = caller.UserId, key }, t), command.RequestHash);
                 var report = Insert(c, t, prepared, caller, repId);
+                var body = JsonSerializer.SerializeToUtf8Bytes(report, JsonBody.Options);
                 c.Exec(t, StoreKeySql, new
                 {
-                    userId = caller.UserId, key, hash = command.RequestHash,
-                    body = JsonSerializer.Serialize(report, JsonBody.Options),
+                    userId = caller.UserId, key, hash = command.RequestHash, body = new Utf8Text(body),
                     location = $"/api/v1/reports/{report.Id}", now = report.CreatedAt,
                 });
-                return new FileReportResult(report, false);
+                return new FileReportResult(report, false, body);
             }, cancellationToken);
         }
         finally
@@ -85,7 +89,8 @@ public sealed class FileReportHandler(Writer writer, IdempotencyKeys inFlight) :
     {
         if (!CryptographicOperations.FixedTimeEquals(stored.RequestHash, requestHash))
             throw new UnprocessableException("This Idempotency-Key was already used with a different request body.");
-        return new FileReportResult(JsonSerializer.Deserialize<ReportDto>(stored.ResponseBody, JsonBody.Options)!, true);
+        var body = System.Text.Encoding.UTF8.GetBytes(stored.ResponseBody);
+        return new FileReportResult(JsonSerializer.Deserialize<ReportDto>(body, JsonBody.Options)!, true, body);
     }
 
     private static long ResolveRep(Caller caller, long? requested)
@@ -115,6 +120,7 @@ public sealed class FileReportHandler(Writer writer, IdempotencyKeys inFlight) :
             .WithSummary("File a win/loss report")
             .WithDescription("One report per dealId (409 with a link to the first). Send an Idempotency-Key header to make retries safe.")
             .Accepts<ReportInput>("application/json")
+            .Produces<ReportDto>(StatusCodes.Status201Created)
             .RequireAuthorization(Policies.FileReport)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status409Conflict)
@@ -122,14 +128,20 @@ public sealed class FileReportHandler(Writer writer, IdempotencyKeys inFlight) :
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
-    private static async Task<Created<ReportDto>> Endpoint(HttpContext http, ISender sender, CancellationToken cancellationToken)
+    private static async Task Endpoint(HttpContext http, ISender sender, CancellationToken cancellationToken)
     {
         var (input, raw) = await JsonBody.ReadAsync<ReportInput>(http.Request, cancellationToken: cancellationToken);
         string? key = http.Request.Headers["Idempotency-Key"];
         var result = await sender.Send(new FileReport(input, Caller.From(http.User), key, SHA256.HashData(raw)), cancellationToken);
-        http.Response.Headers.ETag = ReportStore.ETag(result.Report.Id, result.Report.Version);
-        if (result.Replayed) http.Response.Headers["Idempotent-Replayed"] = "true";
-        return TypedResults.Created($"/api/v1/reports/{result.Report.Id}", result.Report);
+        var body = result.Body ?? JsonSerializer.SerializeToUtf8Bytes(result.Report, JsonBody.Options);
+        var response = http.Response;
+        response.StatusCode = StatusCodes.Status201Created;
+        response.Headers.Location = $"/api/v1/reports/{result.Report.Id}";
+        response.Headers.ETag = ReportStore.ETag(result.Report.Id, result.Report.Version);
+        if (result.Replayed) response.Headers["Idempotent-Replayed"] = "true";
+        response.ContentType = "application/json; charset=utf-8";
+        response.ContentLength = body.Length;
+        await response.Body.WriteAsync(body, cancellationToken);
     }
 }
 

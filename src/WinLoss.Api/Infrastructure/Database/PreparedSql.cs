@@ -157,6 +157,7 @@ public static class PreparedSql
         {
             null or DBNull => raw.sqlite3_bind_null(stmt, index),
             string s => raw.sqlite3_bind_text(stmt, index, s),
+            Utf8Text u => raw.sqlite3_bind_text(stmt, index, u.Bytes.Span),
             long l => raw.sqlite3_bind_int64(stmt, index, l),
             int i => raw.sqlite3_bind_int64(stmt, index, i),
             bool b => raw.sqlite3_bind_int64(stmt, index, b ? 1 : 0),
@@ -166,7 +167,7 @@ public static class PreparedSql
             double d => raw.sqlite3_bind_double(stmt, index, d),
             decimal m => raw.sqlite3_bind_text(stmt, index, m.ToString("0.0###########################", CultureInfo.InvariantCulture)),
             char ch => raw.sqlite3_bind_text(stmt, index, ch.ToString()),
-            _ => throw new NotSupportedException($"PreparedSql cannot bind a {value.GetType().Name}; use long, string, bool, double, decimal or byte[]."),
+            _ => throw new NotSupportedException($"PreparedSql cannot bind a {value.GetType().Name}; use long, string, Utf8Text, bool, double, decimal or byte[]."),
         };
         if (rc != raw.SQLITE_OK) throw Error(db, rc);
     }
@@ -195,3 +196,6 @@ public static class PreparedSql
             })
             .ToArray();
 }
+
+/// <summary>Text already encoded as UTF-8 (JSON from SerializeToUtf8Bytes, say): PreparedSql binds it as TEXT without transcoding.</summary>
+public sealed record Utf8Text(ReadOnlyMemory<byte> Bytes);
