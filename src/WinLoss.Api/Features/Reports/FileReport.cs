@@ -70,7 +70,7 @@ public sealed class FileReportHandler(Writer writer, IdempotencyKeys inFlight) :
                 if (c.Scalar<long?>(t, KeyExistsSql, new { userId = caller.UserId, key }) is not null)
                     return Replay(c.QuerySingle<StoredKey>(FindKeySql, new { userId = caller.UserId, key }, t), command.RequestHash);
                 var report = Insert(c, t, prepared, caller, repId);
-                var body = JsonSerializer.SerializeToUtf8Bytes(report, JsonBody.Options);
+                var body = ReportJson.Utf8(report);
                 c.Exec(t, StoreKeySql, new
                 {
                     userId = caller.UserId, key, hash = command.RequestHash, body = new Utf8Text(body),
@@ -133,7 +133,7 @@ public sealed class FileReportHandler(Writer writer, IdempotencyKeys inFlight) :
         var (input, raw) = await JsonBody.ReadAsync<ReportInput>(http.Request, cancellationToken: cancellationToken);
         string? key = http.Request.Headers["Idempotency-Key"];
         var result = await sender.Send(new FileReport(input, Caller.From(http.User), key, SHA256.HashData(raw)), cancellationToken);
-        var body = result.Body ?? JsonSerializer.SerializeToUtf8Bytes(result.Report, JsonBody.Options);
+        var body = result.Body ?? ReportJson.Utf8(result.Report);
         var response = http.Response;
         response.StatusCode = StatusCodes.Status201Created;
         response.Headers.Location = $"/api/v1/reports/{result.Report.Id}";

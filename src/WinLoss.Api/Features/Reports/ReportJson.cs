@@ -1,0 +1,17 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace WinLoss.Api.Features.Reports;
+
+/// <summary>
+/// Source-generated writer for the filed report (the 201 body, stored with its Idempotency-Key by the single
+/// writer): the generated serializer writes the properties straight to the UTF-8 writer instead of walking reflection
+/// metadata. Same output as <see cref="Infrastructure.Http.JsonBody.Options"/> (web defaults: camelCase, nulls
+/// written); a test compares the two byte for byte.
+/// </summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, GenerationMode = JsonSourceGenerationMode.Serialization)]
+[JsonSerializable(typeof(ReportDto))]
+public sealed partial class ReportJson : JsonSerializerContext
+{
+    public static byte[] Utf8(ReportDto report) => JsonSerializer.SerializeToUtf8Bytes(report, Default.ReportDto);
+}
