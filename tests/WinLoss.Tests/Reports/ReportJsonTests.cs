@@ -37,6 +37,16 @@ public sealed class ReportJsonTests
         Assert.Equal(System.Text.Encoding.UTF8.GetString(expected), System.Text.Encoding.UTF8.GetString(ReportJson.Utf8(report)));
     }
 
+    [Theory]
+    [InlineData("{\"dealId\":\" D-1 \",\"outcome\":\"lost\",\"closedOn\":\"2026-10-15\",\"amount\":25000.5,\"currency\":\"USD\",\"segment\":\"smb\",\"stageReached\":\"demo\",\"region\":\"Nordics \u00e9\",\"industry\":\"<b>&\",\"product\":\"P\",\"accountName\":\"A \\\"q\\\"\",\"competitors\":[{\"name\":\"Acme\",\"primary\":true},null],\"reasons\":[{\"category\":\"price\",\"detail\":\"x\\ny\",\"primary\":false}],\"objections\":[{\"category\":\"price\",\"competitor\":null,\"text\":\"t\",\"overcome\":true}],\"messages\":[{\"messageId\":\"roi\",\"resonance\":\"neutral\"}],\"leadSource\":\"web\",\"leadQuality\":2,\"collateralUsed\":[\"deck\",null],\"notes\":\"n\",\"repId\":42}")]
+    [InlineData("{\"dealId\":\"D-2\"}")]
+    public void The_generated_version_snapshot_matches_the_reflection_serializer_byte_for_byte(string body)
+    {
+        var input = JsonSerializer.Deserialize<ReportInput>(body, JsonBody.Options)!;
+        var expected = JsonSerializer.SerializeToUtf8Bytes(input, JsonBody.Options);
+        Assert.Equal(System.Text.Encoding.UTF8.GetString(expected), System.Text.Encoding.UTF8.GetString(ReportJson.Utf8(input)));
+    }
+
     [Fact]
     public void Absent_values_are_written_as_null_and_names_are_camel_case()
     {

@@ -85,7 +85,7 @@ public static class ReportStore
         public required List<PreparedObjection> Objections { get; init; }
         public required List<ReportMessageDto> Messages { get; init; }
         public required List<string> Collateral { get; init; }
-        public required string VersionBody { get; init; }
+        public required Utf8Text VersionBody { get; init; }
     }
 
     public static Prepared Prepare(ReportInput input, long repId) => new()
@@ -111,7 +111,7 @@ public static class ReportStore
         }).ToList(),
         Messages = (input.Messages ?? []).Select(m => new ReportMessageDto(m!.MessageId!, m.Resonance!)).ToList(),
         Collateral = (input.CollateralUsed ?? []).Select(x => x!).ToList(),
-        VersionBody = JsonSerializer.Serialize(input with { RepId = repId }, JsonBody.Options),
+        VersionBody = new Utf8Text(ReportJson.Utf8(input with { RepId = repId })),
     };
 
     /// <summary>
