@@ -20,7 +20,7 @@ namespace WinLoss.Api.Infrastructure.Database;
 /// </summary>
 public static class PreparedSql
 {
-    private static readonly ConditionalWeakTable<SqliteConnection, Dictionary<string, Entry>> Cache = new();
+    private static readonly ConditionalWeakTable<SqliteConnection, Statements> Cache = new();
     private static readonly ConditionalWeakTable<SqliteConnection, Dictionary<string, SqliteCommand>> Commands = new();
     private static readonly ConcurrentDictionary<Type, (string Name, Func<object, object?> Get)[]> Accessors = new();
 
@@ -103,11 +103,27 @@ public static class PreparedSql
         return command;
     }
 
+    /// <summary>The statements of one connection: by SQL text, and by the identity of interned (literal) SQL strings.</summary>
+    private sealed class Statements
+    {
+        public Dictionary<string, Entry> ByText { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, Entry> ByLiteral { get; } = new(ReferenceEqualityComparer.Instance);
+    }
+
+    // The writer thread runs every job on one connection: remember its statements instead of asking the weak table.
+    [ThreadStatic] private static (SqliteConnection Connection, Statements Statements)? _last;
+
     private static Entry Get(SqliteConnection c, SqliteTransaction t, string sql, object? param)
     {
         if (t.Connection != c) throw new InvalidOperationException("The transaction belongs to another connection.");
-        var entries = Cache.GetOrCreateValue(c);
-        if (!entries.TryGetValue(sql, out var entry)) entries[sql] = entry = new Entry(Prepare(c.Handle!, sql));
+        if (_last is not { } last || last.Connection != c) _last = last = (c, Cache.GetOrCreateValue(c));
+        // SQL texts are string literals: looked up by reference they cost no hashing of a few hundred characters per run.
+        if (!last.Statements.ByLiteral.TryGetValue(sql, out var entry))
+        {
+            if (!last.Statements.ByText.TryGetValue(sql, out entry))
+                last.Statements.ByText[sql] = entry = new Entry(Prepare(c.Handle!, sql));
+            if (ReferenceEquals(string.IsInterned(sql), sql)) last.Statements.ByLiteral[sql] = entry;
+        }
         if (param is null) return entry;
         var type = param.GetType();
         if (entry.ParameterType != type)
