@@ -146,6 +146,11 @@ public sealed class FileReportTests(TestApp app) : IClassFixture<TestApp>
         Assert.Equal($"\"r{id}v1\"", retry.Headers.ETag!.ToString());
         Assert.Equal("application/json", retry.Content.Headers.ContentType!.MediaType);
         Assert.Equal(1, JsonNode.Parse(original)!["version"]!.GetValue<int>());
+
+        // The key keeps no copy of the response: it is the report's version-1 snapshot.
+        using var db = app.OpenDb();
+        Assert.Equal(original, db.ExecuteScalar<string>("SELECT body FROM report_versions WHERE report_id = @id AND version = 1", new { id }));
+        Assert.Equal(id, db.ExecuteScalar<long>("SELECT report_id FROM idempotency_keys WHERE key = 'key-replay' AND response_body IS NULL"));
     }
 
     [Fact]

@@ -37,14 +37,28 @@ public sealed class ReportJsonTests
         Assert.Equal(System.Text.Encoding.UTF8.GetString(expected), System.Text.Encoding.UTF8.GetString(ReportJson.Utf8(report)));
     }
 
-    [Theory]
-    [InlineData("{\"dealId\":\" D-1 \",\"outcome\":\"lost\",\"closedOn\":\"2026-10-15\",\"amount\":25000.5,\"currency\":\"USD\",\"segment\":\"smb\",\"stageReached\":\"demo\",\"region\":\"Nordics \u00e9\",\"industry\":\"<b>&\",\"product\":\"P\",\"accountName\":\"A \\\"q\\\"\",\"competitors\":[{\"name\":\"Acme\",\"primary\":true},null],\"reasons\":[{\"category\":\"price\",\"detail\":\"x\\ny\",\"primary\":false}],\"objections\":[{\"category\":\"price\",\"competitor\":null,\"text\":\"t\",\"overcome\":true}],\"messages\":[{\"messageId\":\"roi\",\"resonance\":\"neutral\"}],\"leadSource\":\"web\",\"leadQuality\":2,\"collateralUsed\":[\"deck\",null],\"notes\":\"n\",\"repId\":42}")]
-    [InlineData("{\"dealId\":\"D-2\"}")]
-    public void The_generated_version_snapshot_matches_the_reflection_serializer_byte_for_byte(string body)
+    [Fact]
+    public void A_version_snapshot_reads_back_as_input_from_either_shape()
     {
-        var input = JsonSerializer.Deserialize<ReportInput>(body, JsonBody.Options)!;
-        var expected = JsonSerializer.SerializeToUtf8Bytes(input, JsonBody.Options);
-        Assert.Equal(System.Text.Encoding.UTF8.GetString(expected), System.Text.Encoding.UTF8.GetString(ReportJson.Utf8(input)));
+        // Since migration 0060 a snapshot is the report as stored; before, the request body as sent.
+        var stored = System.Text.Encoding.UTF8.GetString(ReportJson.Utf8(Sample("full")));
+        var legacy = "{\"dealId\":\" D-1 \",\"outcome\":\"lost\",\"closedOn\":\"2026-10-15\",\"amount\":10.50,\"currency\":\"USD\","
+            + "\"competitors\":[{\"name\":\"Acme\",\"primary\":true}],\"reasons\":null,\"repId\":3}";
+
+        var fromStored = ReportJson.ReadVersion(stored);
+        Assert.Equal("no_decision", fromStored.Outcome);
+        Assert.Equal(1234567.89m, fromStored.Amount);
+        Assert.Equal(["Acme Corp", "Globex"], fromStored.Competitors!.Select(x => x!.Name));
+        Assert.Equal([true, false], fromStored.Competitors!.Select(x => x!.Primary));
+        Assert.Equal("Acme", fromStored.Objections![0]!.Competitor);
+        Assert.Equal(["case-study-1", "deck"], fromStored.CollateralUsed!);
+        Assert.Equal(42, fromStored.RepId);
+
+        var fromLegacy = ReportJson.ReadVersion(legacy);
+        Assert.Equal(" D-1 ", fromLegacy.DealId);
+        Assert.Equal(10.50m, fromLegacy.Amount);
+        Assert.Null(fromLegacy.Reasons);
+        Assert.Equal(3, fromLegacy.RepId);
     }
 
     [Fact]

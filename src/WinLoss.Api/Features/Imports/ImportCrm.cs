@@ -212,7 +212,7 @@ public sealed class ImportCrmHandler(Writer writer, ReportInputValidator reportV
         if (CryptographicOperations.FixedTimeEquals(imported.RowHash, row.Hash)) { outcome.Unchanged++; return; }
 
         var body = c.ExecuteScalar<string>(VersionBodySql, new { id = live.Id, version = live.Version }, t);
-        var current = body is null ? null : JsonSerializer.Deserialize<ReportInput>(body, JsonBody.Options);
+        var current = body is null ? null : ReportJson.ReadVersion(body);
         var merged = current is null ? row.Input : RowPlan.Overlay(current, row.Input);
         ReportEvents.Removing(c, t, live.Id);
         ReportStore.Replace(c, t, live.Id, merged, repId, (int)live.Version + 1, live.CreatedAt, live.CreatedBy, by, now, out var written);

@@ -21,10 +21,10 @@ public sealed record FileReport(ReportInput Report, Caller Caller, string? Idemp
     : ICommand<FileReportResult>;
 
 /// <summary>
-/// The stored report; with an Idempotency-Key, <paramref name="Body"/> is the 201 body exactly as stored with the key (UTF-8
-/// JSON), sent as is: serialized once, on first filing, and byte for byte the same on every replay.
+/// The stored report and the 201 body: the UTF-8 JSON of version 1 exactly as stored in its version snapshot, sent as
+/// is (serialized once, by the writer) and byte for byte the same on every replay of its Idempotency-Key.
 /// </summary>
-public sealed record FileReportResult(ReportDto Report, bool Replayed, byte[]? Body);
+public sealed record FileReportResult(ReportDto Report, bool Replayed, byte[] Body);
 
 public sealed class FileReportValidator : AbstractValidator<FileReport>
 {
@@ -41,13 +41,15 @@ public sealed class FileReportValidator : AbstractValidator<FileReport>
 
 public sealed class FileReportHandler(Writer writer, IdempotencyKeys inFlight) : ICommandHandler<FileReport, FileReportResult>
 {
+    // The response of a key is its report's version-1 snapshot (keys stored before migration 0060 kept their own copy).
     private const string FindKeySql =
-        "SELECT request_hash AS RequestHash, response_body AS ResponseBody FROM idempotency_keys WHERE user_id = @userId AND key = @key";
-    private const string StoreKeySql =
         """
-        INSERT INTO idempotency_keys (user_id, key, request_hash, response_status, response_body, location, created_at)
-        VALUES (@userId, @key, @hash, 201, @body, @location, @now)
+        SELECT k.request_hash AS RequestHash, COALESCE(k.response_body, v.body) AS ResponseBody
+        FROM idempotency_keys k JOIN report_versions v ON v.report_id = k.report_id AND v.version = 1
+        WHERE k.user_id = @userId AND k.key = @key
         """;
+    private const string StoreKeySql =
+        "INSERT INTO idempotency_keys (user_id, key, request_hash, report_id, created_at) VALUES (@userId, @key, @hash, @reportId, @now)";
     private const string KeyExistsSql = "SELECT 1 FROM idempotency_keys WHERE user_id = @userId AND key = @key";
     public async ValueTask<FileReportResult> Handle(FileReport command, CancellationToken cancellationToken)
     {
@@ -57,7 +59,7 @@ public sealed class FileReportHandler(Writer writer, IdempotencyKeys inFlight) :
         // The jobs below change nothing but the database (and the batch's staged read-model deltas): repeatable.
         var key = command.IdempotencyKey;
         if (key is null)
-            return new FileReportResult(await writer.ExecuteRepeatableAsync((c, t) => Insert(c, t, prepared, caller, repId), cancellationToken), false, null);
+            return await writer.ExecuteRepeatableAsync((c, t) => Insert(c, t, prepared, caller, repId), cancellationToken);
 
         if (!inFlight.TryEnter(caller.UserId, key))
             throw new ConflictException("A request with this Idempotency-Key is still being processed; retry shortly.");
@@ -69,14 +71,9 @@ public sealed class FileReportHandler(Writer writer, IdempotencyKeys inFlight) :
                 // and no extra read connection is needed for the common first attempt.
                 if (c.Scalar<long?>(t, KeyExistsSql, new { userId = caller.UserId, key }) is not null)
                     return Replay(c.QuerySingle<StoredKey>(FindKeySql, new { userId = caller.UserId, key }, t), command.RequestHash);
-                var report = Insert(c, t, prepared, caller, repId);
-                var body = ReportJson.Utf8(report);
-                c.Exec(t, StoreKeySql, new
-                {
-                    userId = caller.UserId, key, hash = command.RequestHash, body = new Utf8Text(body),
-                    location = $"/api/v1/reports/{report.Id}", now = report.CreatedAt,
-                });
-                return new FileReportResult(report, false, body);
+                var filed = Insert(c, t, prepared, caller, repId);
+                c.Exec(t, StoreKeySql, new { userId = caller.UserId, key, hash = command.RequestHash, reportId = filed.Report.Id, now = filed.Report.CreatedAt });
+                return filed;
             }, cancellationToken);
         }
         finally
@@ -100,12 +97,12 @@ public sealed class FileReportHandler(Writer writer, IdempotencyKeys inFlight) :
         return requested.Value;
     }
 
-    private static ReportDto Insert(SqliteConnection c, SqliteTransaction t, ReportStore.Prepared prepared, Caller caller, long repId)
+    private static FileReportResult Insert(SqliteConnection c, SqliteTransaction t, ReportStore.Prepared prepared, Caller caller, long repId)
     {
         if (repId != caller.UserId) ReportStore.EnsureRep(c, t, repId);
-        var report = ReportStore.Insert(c, t, prepared, caller.UserId, Clock.Now(), out var written);
+        var report = ReportStore.Insert(c, t, prepared, caller.UserId, Clock.Now(), out var written, out var json);
         ReportEvents.Written(c, t, written);
-        return report;
+        return new FileReportResult(report, false, json);
     }
 
     private sealed class StoredKey
@@ -133,7 +130,7 @@ public sealed class FileReportHandler(Writer writer, IdempotencyKeys inFlight) :
         var (input, raw) = await JsonBody.ReadAsync<ReportInput>(http.Request, cancellationToken: cancellationToken);
         string? key = http.Request.Headers["Idempotency-Key"];
         var result = await sender.Send(new FileReport(input, Caller.From(http.User), key, SHA256.HashData(raw)), cancellationToken);
-        var body = result.Body ?? ReportJson.Utf8(result.Report);
+        var body = result.Body;
         var response = http.Response;
         response.StatusCode = StatusCodes.Status201Created;
         response.Headers.Location = $"/api/v1/reports/{result.Report.Id}";

@@ -29,7 +29,7 @@ public sealed class GetReportHistoryHandler(Db db) : IQueryHandler<GetReportHist
         if (report is null || !GetReportHandler.CanSee(query.Caller, report)) throw new NotFoundException($"Report {query.Id} not found.");
         var rows = await connection.QueryAsync<Row>(new CommandDefinition(Sql, new { id = query.Id }, cancellationToken: cancellationToken));
         return rows.Select(r => new ReportVersionDto((int)r.Version, r.ChangedAt, r.ChangedBy,
-            JsonSerializer.Deserialize<ReportInput>(r.Body, JsonBody.Options)!)).ToList();
+            ReportJson.ReadVersion(r.Body))).ToList();
     }
 
     private sealed class Row

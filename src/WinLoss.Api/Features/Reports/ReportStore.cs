@@ -74,7 +74,7 @@ public static class ReportStore
     public sealed record PreparedObjection(string Category, string? Competitor, string? Normalized, string? Text, bool Overcome);
 
     /// <summary>
-    /// A validated input in the form it is stored (row, child rows with matching keys, the version body as JSON).
+    /// A validated input in the form it is stored (row, child rows with matching keys).
     /// Needs no database, so request threads compute it before the write job: the single writer only runs SQL.
     /// </summary>
     public sealed class Prepared
@@ -85,7 +85,6 @@ public static class ReportStore
         public required List<PreparedObjection> Objections { get; init; }
         public required List<ReportMessageDto> Messages { get; init; }
         public required List<string> Collateral { get; init; }
-        public required Utf8Text VersionBody { get; init; }
     }
 
     public static Prepared Prepare(ReportInput input, long repId) => new()
@@ -111,7 +110,6 @@ public static class ReportStore
         }).ToList(),
         Messages = (input.Messages ?? []).Select(m => new ReportMessageDto(m!.MessageId!, m.Resonance!)).ToList(),
         Collateral = (input.CollateralUsed ?? []).Select(x => x!).ToList(),
-        VersionBody = new Utf8Text(ReportJson.Utf8(input with { RepId = repId })),
     };
 
     /// <summary>
@@ -144,10 +142,14 @@ public static class ReportStore
 
     public static ReportDto Insert(SqliteConnection c, SqliteTransaction t, ReportInput input, long repId, long createdBy, string now,
         out ReportSnapshot written) =>
-        Insert(c, t, Prepare(input, repId), createdBy, now, out written);
+        Insert(c, t, Prepare(input, repId), createdBy, now, out written, out _);
 
-    /// <summary>Stores a new report (version 1); <paramref name="written"/> is what it contributes to read models.</summary>
-    public static ReportDto Insert(SqliteConnection c, SqliteTransaction t, Prepared report, long createdBy, string now, out ReportSnapshot written)
+    /// <summary>
+    /// Stores a new report (version 1); <paramref name="written"/> is what it contributes to read models, <paramref name="json"/>
+    /// the report as stored in its version snapshot (UTF-8 JSON of the returned report: the 201 body).
+    /// </summary>
+    public static ReportDto Insert(SqliteConnection c, SqliteTransaction t, Prepared report, long createdBy, string now,
+        out ReportSnapshot written, out byte[] json)
     {
         var row = report.Row;
         var id = DealMustBeFree(c, t, row.DealId, () => c.Insert(t, InsertReportSql, new
@@ -157,7 +159,8 @@ public static class ReportStore
             Now = now, CreatedBy = createdBy,
         }));
         var dto = WriteChildren(c, t, id, report, version: 1, createdAt: now, updatedAt: now, createdBy, out written);
-        c.Exec(t, InsertVersionSql, new { ReportId = id, Version = 1, Body = report.VersionBody, Now = now, By = createdBy });
+        json = ReportJson.Utf8(dto);
+        c.Exec(t, InsertVersionSql, new { ReportId = id, Version = 1, Body = new Utf8Text(json), Now = now, By = createdBy });
         return dto;
     }
 
@@ -174,7 +177,7 @@ public static class ReportStore
         }));
         c.Exec(t, DeleteChildrenSql, new { id });
         var dto = WriteChildren(c, t, id, report, newVersion, createdAt, now, createdBy, out written);
-        c.Exec(t, InsertVersionSql, new { ReportId = id, Version = newVersion, Body = report.VersionBody, Now = now, By = changedBy });
+        c.Exec(t, InsertVersionSql, new { ReportId = id, Version = newVersion, Body = new Utf8Text(ReportJson.Utf8(dto)), Now = now, By = changedBy });
         return dto;
     }
 

@@ -1,8 +1,13 @@
 -- report_versions and idempotency_keys were WITHOUT ROWID tables clustered on their lookup keys, holding rows of
--- ~600 and ~800 bytes (the version body, the stored 201 response). New rows landed inside those B-trees (a new key
--- anywhere in idempotency_keys; at the right edge of report_versions, where SQLite splits index-style pages by
--- rebalancing up to three siblings): 1.8 of the 4.0 pages a filed report added to the WAL. As rowid tables the
--- rows are appended to the last page, and the lookups go through small unique indexes on the same keys.
+-- ~600 and ~800 bytes (the request body of each version; the 201 response stored with each Idempotency-Key). New rows
+-- landed inside those B-trees (a new key anywhere in idempotency_keys; at the right edge of report_versions, where
+-- SQLite splits index-style pages by rebalancing up to three siblings): 1.8 of the 4.0 pages a filed report added to
+-- the WAL.
+--
+-- report_versions becomes a rowid table (rows append to its last page) with a unique index on (report_id, version).
+-- From this migration on, a version's body is the report as stored (the JSON of GET /reports/{id} at that version,
+-- which for version 1 is the 201 response); older bodies are the request body as sent. History reads the input fields
+-- of either shape.
 CREATE TABLE report_versions_new (
     id         INTEGER PRIMARY KEY,
     report_id  INTEGER NOT NULL REFERENCES reports (id),
@@ -17,18 +22,21 @@ DROP TABLE report_versions;
 ALTER TABLE report_versions_new RENAME TO report_versions;
 CREATE UNIQUE INDEX ux_report_versions ON report_versions (report_id, version);
 
+-- An Idempotency-Key now stores only what identifies the request and its report (~100 bytes): its response is the
+-- report's version-1 body. Keys stored before keep their own copy of the response (response_body).
 CREATE TABLE idempotency_keys_new (
-    id              INTEGER PRIMARY KEY,
-    user_id         INTEGER NOT NULL,
-    key             TEXT NOT NULL,
-    request_hash    BLOB NOT NULL,
-    response_status INTEGER NOT NULL,
-    response_body   TEXT NOT NULL,
-    location        TEXT,
-    created_at      TEXT NOT NULL
-);
-INSERT INTO idempotency_keys_new (user_id, key, request_hash, response_status, response_body, location, created_at)
-SELECT user_id, key, request_hash, response_status, response_body, location, created_at FROM idempotency_keys ORDER BY created_at;
+    user_id       INTEGER NOT NULL,
+    key           TEXT NOT NULL,
+    request_hash  BLOB NOT NULL,
+    report_id     INTEGER NOT NULL REFERENCES reports (id),
+    response_body TEXT,
+    created_at    TEXT NOT NULL,
+    PRIMARY KEY (user_id, key)
+) WITHOUT ROWID;
+INSERT INTO idempotency_keys_new (user_id, key, request_hash, report_id, response_body, created_at)
+SELECT user_id, key, request_hash,
+       COALESCE(CAST(substr(location, length('/api/v1/reports/') + 1) AS INTEGER), json_extract(response_body, '$.id')),
+       response_body, created_at
+FROM idempotency_keys;
 DROP TABLE idempotency_keys;
 ALTER TABLE idempotency_keys_new RENAME TO idempotency_keys;
-CREATE UNIQUE INDEX ux_idempotency_keys ON idempotency_keys (user_id, key);
