@@ -39,8 +39,7 @@ public sealed class Writer : IAsyncDisposable
         _db = db;
         _logger = logger;
         new Thread(SyncLoop) { IsBackground = true, Name = "WinLoss WAL sync" }.Start();
-        var loop = new Thread(Loop) { IsBackground = true, Name = "WinLoss writer" };
-        loop.Start();
+        new Thread(Loop) { IsBackground = true, Name = "WinLoss writer" }.Start();
     }
 
     /// <summary>How many times the WAL has been flushed to disk (each flush acknowledges the batches committed before it).</summary>
