@@ -202,36 +202,27 @@ public sealed class Writer : IAsyncDisposable
             using var transaction = connection.BeginTransaction(deferred: false);
             foreach (var job in batch)
             {
-                if (!savepoints)
+                if (savepoints) connection.Exec(transaction, "SAVEPOINT job");
+                try
                 {
-                    try
-                    {
-                        job.Run(connection, transaction);
-                    }
-                    catch (Exception)
+                    job.Run(connection, transaction);
+                    if (savepoints) connection.Exec(transaction, "RELEASE job");
+                }
+                catch (Exception ex)
+                {
+                    if (!savepoints)
                     {
                         transaction.Rollback();
                         return false;
                     }
-                    writeBatch.JobSucceeded();
-                    done.Add(job);
-                    continue;
-                }
-                connection.Exec(transaction, "SAVEPOINT job");
-                try
-                {
-                    job.Run(connection, transaction);
-                    connection.Exec(transaction, "RELEASE job");
-                    writeBatch.JobSucceeded();
-                    done.Add(job);
-                }
-                catch (Exception ex)
-                {
                     connection.Exec(transaction, "ROLLBACK TO job");
                     connection.Exec(transaction, "RELEASE job");
                     writeBatch.JobFailed();
                     job.Fail(ex);
+                    continue;
                 }
+                writeBatch.JobSucceeded();
+                done.Add(job);
             }
             if (done.Count > 0)
             {
