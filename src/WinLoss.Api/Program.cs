@@ -3,6 +3,7 @@ using Mediator;
 using Microsoft.AspNetCore.Authentication;
 using WinLoss.Api.Features.AuditLog;
 using WinLoss.Api.Features.Competitors;
+using WinLoss.Api.Features.Coverage;
 using WinLoss.Api.Features.Exports;
 using WinLoss.Api.Features.Health;
 using WinLoss.Api.Features.Imports;
@@ -89,5 +90,6 @@ app.MapTaxonomyEndpoints();
 app.MapTrendEndpoints();
 app.MapExportEndpoints();
 app.MapImportEndpoints();
+app.MapCoverageEndpoints();
 
 app.Run();

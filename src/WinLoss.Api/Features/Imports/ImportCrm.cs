@@ -198,6 +198,7 @@ public sealed class ImportCrmHandler(Writer writer, ReportInputValidator reportV
         var imported = c.QuerySingleOrDefault<ImportedRow>(ImportedSql, new { dealId }, t);
         var live = c.QuerySingleOrDefault<LiveRow>(LiveSql, new { dealId }, t);
         var by = command.Caller.UserId;
+        Coverage.ReportRequests.Imported(c, t, row.Input, repId, by, now); // the deal is a known closed deal
         if (imported is null)
         {
             if (live is not null) { outcome.SkippedExisting++; return; }

@@ -100,6 +100,7 @@ public sealed class FileReportHandler(Writer writer, IdempotencyKeys inFlight) :
     private static FileReportResult Insert(SqliteConnection c, SqliteTransaction t, ReportStore.Prepared prepared, Caller caller, long repId)
     {
         if (repId != caller.UserId) ReportStore.EnsureRep(c, t, repId);
+        Coverage.ReportRequests.BeforeRepReport(c, t, prepared.Row.DealId, repId, caller.UserId); // a CRM import of this deal gives way
         var report = ReportStore.Insert(c, t, prepared, caller.UserId, Clock.Now(), out var written, out var json);
         ReportEvents.Written(c, t, written);
         return new FileReportResult(report, false, json);

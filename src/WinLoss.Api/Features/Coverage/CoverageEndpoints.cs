@@ -1,0 +1,13 @@
+namespace WinLoss.Api.Features.Coverage;
+
+public static class CoverageEndpoints
+{
+    public static void MapCoverageEndpoints(this IEndpointRouteBuilder app)
+    {
+        var deals = app.MapGroup("/api/v1/deals").WithTags("Closed deals");
+        RecordClosedDealHandler.Map(deals);
+        RecordClosedDealsHandler.Map(deals);
+        ListWaitingDealsHandler.Map(deals);
+        GetClosedDealHandler.Map(deals);
+    }
+}
