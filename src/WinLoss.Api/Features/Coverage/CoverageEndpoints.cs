@@ -9,5 +9,7 @@ public static class CoverageEndpoints
         RecordClosedDealsHandler.Map(deals);
         ListWaitingDealsHandler.Map(deals);
         GetClosedDealHandler.Map(deals);
+        var trends = app.MapGroup("/api/v1/trends").WithTags("Trends");
+        GetCoverageHandler.Map(trends);
     }
 }
