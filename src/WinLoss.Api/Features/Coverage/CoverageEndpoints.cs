@@ -11,5 +11,6 @@ public static class CoverageEndpoints
         GetClosedDealHandler.Map(deals);
         var trends = app.MapGroup("/api/v1/trends").WithTags("Trends");
         GetCoverageHandler.Map(trends);
+        GetDataQualityHandler.Map(app);
     }
 }
