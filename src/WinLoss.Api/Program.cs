@@ -32,6 +32,7 @@ builder.Services.AddSingleton<Writer>();
 builder.Services.AddSingleton<KeyCache>();
 builder.Services.AddSingleton<TaxonomyCache>();
 builder.Services.AddSingleton<IdempotencyKeys>();
+builder.Services.AddSingleton<CoverageFacts>().AddSingleton<TrendCoverage>();
 
 builder.Services.AddMediator((MediatorOptions options) =>
 {

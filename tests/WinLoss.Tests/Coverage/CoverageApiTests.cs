@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
 using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using WinLoss.Api.Features.Coverage;
 using WinLoss.Tests.Infrastructure;
 
 namespace WinLoss.Tests.Coverage;
@@ -112,5 +114,21 @@ public sealed class CoverageApiTests(TestApp app) : IClassFixture<TestApp>
             Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
             Assert.NotNull((await bad.ReadJson())["errors"]![field]);
         }
+    }
+
+    [Fact]
+    public async Task A_trend_slice_says_what_share_of_its_closed_deals_it_rests_on()
+    {
+        await Seed();
+        var trendCoverage = app.Services.GetRequiredService<TrendCoverage>();
+        // Lost deals: Ann 10 + Bob 20 + Cid 20 = 50 of 90 reported.
+        var lost = await trendCoverage.ForAsync(new TrendSlice(null, null, Outcome: "lost"), TestContext.Current.CancellationToken);
+        Assert.Equal("based on 56% of closed-lost deals (50 of 90)", lost!.Text);
+        Assert.Equal((90L, 50L), (lost.Coverage.Known, lost.Coverage.Reported));
+        var enterprise = await trendCoverage.ForAsync(new TrendSlice(null, null, Segment: "enterprise", Stage: "demo"), TestContext.Current.CancellationToken);
+        Assert.Equal("based on 67% of closed deals (40 of 60)", enterprise!.Text);
+        Assert.Equal(["stage"], enterprise.IgnoredFilters);
+        Assert.True(enterprise.Bias.Warning); // Ann's pipeline alone
+        Assert.Null(await trendCoverage.ForAsync(new TrendSlice(new DateOnly(2001, 1, 1), new DateOnly(2001, 12, 31)), TestContext.Current.CancellationToken));
     }
 }

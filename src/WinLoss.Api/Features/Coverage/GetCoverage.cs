@@ -1,9 +1,7 @@
-using Dapper;
 using FluentValidation;
 using Mediator;
 using Microsoft.AspNetCore.Http.HttpResults;
 using WinLoss.Api.Infrastructure.Auth;
-using WinLoss.Api.Infrastructure.Database;
 
 namespace WinLoss.Api.Features.Coverage;
 
@@ -35,39 +33,14 @@ public sealed class GetCoverageValidator : AbstractValidator<GetCoverage>
     public GetCoverageValidator() => RuleFor(x => x.Parameters).Custom((p, context) => p.Check((field, message) => context.AddFailure(field, message)));
 }
 
-public sealed class GetCoverageHandler(Db db) : IQueryHandler<GetCoverage, CoverageAnswer>
+public sealed class GetCoverageHandler(CoverageFacts facts) : IQueryHandler<GetCoverage, CoverageAnswer>
 {
-    /// <summary>Every known closed deal of the filter, with the filing time of its rep's report (null: still waiting).</summary>
-    private const string FactsSql =
-        """
-        SELECT d.closed_on AS ClosedOn, d.rep_id AS RepId, COALESCE(d.segment, r.segment) AS Segment, d.outcome AS Outcome,
-               r.created_at AS ReportedAt
-        FROM closed_deals d
-        LEFT JOIN reports r ON r.deal_id = d.deal_id AND r.deleted_at IS NULL
-             AND NOT EXISTS (SELECT 1 FROM crm_import_deals i WHERE i.report_id = r.id)
-        WHERE (@from IS NULL OR d.closed_on >= @from) AND (@to IS NULL OR d.closed_on <= @to)
-          AND (@repId IS NULL OR d.rep_id = @repId)
-          AND (@segment IS NULL OR COALESCE(d.segment, r.segment) = @segment)
-          AND (@region IS NULL OR COALESCE(d.region, r.region) = @region COLLATE NOCASE)
-          AND (@product IS NULL OR COALESCE(d.product, r.product) = @product COLLATE NOCASE)
-        """;
-    private const string RepsSql = "SELECT id AS Id, display_name AS Name, team AS Team FROM users WHERE role = 'rep'";
 
     public async ValueTask<CoverageAnswer> Handle(GetCoverage query, CancellationToken cancellationToken)
     {
         var f = query.Parameters.Parse();
-        await using var c = await db.OpenAsync(cancellationToken);
-        var reps = (await c.QueryAsync<RepInfo>(new CommandDefinition(RepsSql, cancellationToken: cancellationToken))).ToDictionary(r => r.Id);
-        var rows = await c.QueryAsync<FactRow>(new CommandDefinition(FactsSql, new
-        {
-            from = f.FromText, to = f.ToText, repId = f.RepId, segment = f.Segment, region = f.Region, product = f.Product,
-        }, cancellationToken: cancellationToken));
-        var facts = rows
-            .Where(r => f.Team is null || string.Equals(reps.GetValueOrDefault(r.RepId)?.Team, f.Team, StringComparison.OrdinalIgnoreCase))
-            .Select(r => new DealFact(CoverageText.Date(r.ClosedOn), r.RepId, r.Segment, r.Outcome,
-                r.ReportedAt is null ? null : CoverageText.DaysBetween(r.ClosedOn, r.ReportedAt)))
-            .ToList();
-        return Answer(f, facts, reps);
+        var reps = await facts.RepsAsync(cancellationToken);
+        return Answer(f, await facts.DealsAsync(f, reps, cancellationToken), reps);
     }
 
     public static CoverageAnswer Answer(CoverageFilter f, IReadOnlyCollection<DealFact> facts, IReadOnlyDictionary<long, RepInfo> reps)
@@ -89,14 +62,6 @@ public sealed class GetCoverageHandler(Db db) : IQueryHandler<GetCoverage, Cover
         };
     }
 
-    private sealed class FactRow
-    {
-        public string ClosedOn { get; init; } = "";
-        public long RepId { get; init; }
-        public string? Segment { get; init; }
-        public string Outcome { get; init; } = "";
-        public string? ReportedAt { get; init; }
-    }
 
     public static void Map(RouteGroupBuilder group) =>
         group.MapGet("/coverage", Endpoint)
