@@ -114,6 +114,10 @@ public sealed class ClosedDealTests(TestApp app) : IClassFixture<TestApp>
         await Expect(Deal("", rep.Email), "dealId");
         await Expect(Deal(new string('x', 65), rep.Email), "dealId");
         await Expect(Deal("OPP-3001", rep.Email, with: d => d["stage"] = "demo"), "stage");
+        var lone = await app.Admin().PostAsync("/api/v1/deals/closed",
+            Http.Json($$"""{"dealId":"\ud800","outcome":"won","closedOn":"2026-10-01","rep":"{{rep.Email}}"}"""));
+        Assert.Equal(HttpStatusCode.BadRequest, lone.StatusCode);
+        Assert.NotNull((await lone.ReadJson())["errors"]!["dealId"]);
         Assert.Equal(before, Count("SELECT COUNT(*) FROM closed_deals"));
     }
 

@@ -56,6 +56,7 @@ public sealed class ClosedDealInputValidator : AbstractValidator<ClosedDealInput
     public ClosedDealInputValidator()
     {
         RuleFor(x => x.DealId).Cascade(CascadeMode.Stop)
+            .Must(DealIds.IsWellFormed).WithMessage("dealId must be valid Unicode text.")
             .Must(v => !string.IsNullOrWhiteSpace(v) && DealIds.Normalize(v).Length > 0).WithMessage("dealId is required.")
             .Must(v => DealIds.Normalize(v!).Length <= 64).WithMessage("dealId must be 1 to 64 characters.")
             .Must(ReportRules.IsSingleLine).WithMessage("dealId must not contain control characters.");

@@ -12,10 +12,20 @@ public static class DealIds
 {
     public static string Normalize(string value)
     {
-        var composed = value.Normalize(NormalizationForm.FormKC);
+        string composed;
+        try { composed = value.Normalize(NormalizationForm.FormKC); }
+        catch (ArgumentException) { return value.Trim(); } // lone surrogates: refused by IsWellFormed in the validator
         var sb = new StringBuilder(composed.Length);
         foreach (var ch in composed)
             if (CharUnicodeInfo.GetUnicodeCategory(ch) != UnicodeCategory.Format) sb.Append(ch);
         return sb.ToString().Trim();
+    }
+
+    /// <summary>False for text with lone UTF-16 surrogates (which JSON escapes can smuggle in).</summary>
+    public static bool IsWellFormed(string? value)
+    {
+        if (value is null) return true;
+        try { value.IsNormalized(NormalizationForm.FormKC); return true; }
+        catch (ArgumentException) { return false; }
     }
 }
