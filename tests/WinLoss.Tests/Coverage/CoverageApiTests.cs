@@ -131,4 +131,20 @@ public sealed class CoverageApiTests(TestApp app) : IClassFixture<TestApp>
         Assert.True(enterprise.Bias.Warning); // Ann's pipeline alone
         Assert.Null(await trendCoverage.ForAsync(new TrendSlice(new DateOnly(2001, 1, 1), new DateOnly(2001, 12, 31)), TestContext.Current.CancellationToken));
     }
+
+    [Fact]
+    public async Task Coverage_as_csv_has_a_row_per_group_and_outcome_and_reps_may_not_export_it()
+    {
+        await Seed();
+        var response = await app.Admin().GetAsync("/api/v1/trends/coverage?format=csv");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/csv", response.Content.Headers.ContentType!.MediaType);
+        var lines = (await response.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("group,key,label,team,outcome,known,reported,coverage,ci_low,ci_high,low_sample,median_days_to_report,win_coverage,loss_coverage,bias_z,bias_warning", lines[0]);
+        Assert.Contains(lines, l => l.StartsWith("rep,", StringComparison.Ordinal) && l.Contains(",Ann,East,all,60,40,0.6667,0.5406,0.7727,false,3,1,0.3333,5.4772,true", StringComparison.Ordinal));
+        // 1 overall + 1 period + 3 reps + 2 teams + 2 segments = 9 groups, 4 rows each.
+        Assert.Equal(1 + 9 * 4, lines.Length);
+        var rep = app.SeedUser("rep");
+        Assert.Equal(HttpStatusCode.Forbidden, (await app.Client(rep.Key).GetAsync("/api/v1/trends/coverage?format=csv")).StatusCode);
+    }
 }

@@ -17,6 +17,7 @@ public sealed record CoverageParameters
     public string? RepId { get; init; }
     public string? Granularity { get; init; }
     public string? MinSample { get; init; }
+    public string? Format { get; init; }
 
     public void Check(Action<string, string> fail)
     {
@@ -34,6 +35,7 @@ public sealed record CoverageParameters
         if (!Statistics.TryParseGranularity(Granularity, out _)) fail("granularity", "granularity must be one of: week, month, quarter.");
         if (MinSample is not null && (!int.TryParse(MinSample, NumberStyles.None, CultureInfo.InvariantCulture, out var m) || m < 1 || m > 1_000_000))
             fail("minSample", "minSample must be an integer from 1 to 1000000.");
+        if (Format is not null and not ("json" or "csv")) fail("format", "format must be json or csv.");
     }
 
     public CoverageFilter Parse()

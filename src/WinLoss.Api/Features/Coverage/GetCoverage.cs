@@ -1,6 +1,5 @@
 using FluentValidation;
 using Mediator;
-using Microsoft.AspNetCore.Http.HttpResults;
 using WinLoss.Api.Infrastructure.Auth;
 
 namespace WinLoss.Api.Features.Coverage;
@@ -69,14 +68,20 @@ public sealed class GetCoverageHandler(CoverageFacts facts) : IQueryHandler<GetC
             .WithSummary("Coverage: which closed deals the reports rest on")
             .WithDescription("Per period, rep, team and segment, split by outcome: closed deals known, reported by reps, coverage with Wilson 95% interval, median days from close to report; selection-bias warning (two-proportion z-test, two-sided, |z| ≥ 1.96, at least 10 won and 10 lost deals).")
             .RequireAuthorization(Policies.ReadTrends)
-            .ProducesValidationProblem();
+            .Produces<CoverageAnswer>(StatusCodes.Status200OK, "application/json", "text/csv")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden);
 
-    private static async Task<Ok<CoverageAnswer>> Endpoint(
+    private static async Task<IResult> Endpoint(
         string? from, string? to, string? segment, string? region, string? product, string? team, string? repId,
-        string? granularity, string? minSample, ISender sender, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await sender.Send(new GetCoverage(new CoverageParameters
+        string? granularity, string? minSample, string? format, HttpContext http, ISender sender, CancellationToken cancellationToken)
+    {
+        if (format == "csv") CoverageCsv.EnsureMayExport(Caller.From(http.User));
+        var answer = await sender.Send(new GetCoverage(new CoverageParameters
         {
             From = from, To = to, Segment = segment, Region = region, Product = product, Team = team, RepId = repId,
-            Granularity = granularity, MinSample = minSample,
-        }), cancellationToken));
+            Granularity = granularity, MinSample = minSample, Format = format,
+        }), cancellationToken);
+        return format == "csv" ? new CoverageCsv(answer) : TypedResults.Ok(answer);
+    }
 }
