@@ -20,9 +20,9 @@ public sealed class CoverageApiTests(TestApp app) : IClassFixture<TestApp>
     private async Task<(long Id, string Key)> Rep(string name, string team)
     {
         var (id, key) = app.SeedUser("rep", $"{name.ToLowerInvariant()}@example.com");
-        using var db = app.OpenDb();
-        db.Execute("UPDATE users SET display_name = @name, team = @team WHERE id = @id", new { name, team, id });
-        return await Task.FromResult((id, key));
+        var patched = await app.Admin().PatchAsync($"/api/v1/users/{id}", Http.Json(new { displayName = name, team }));
+        Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+        return (id, key);
     }
 
     private async Task Pipeline(string name, string key, string segment, int winsReported, int lossesReported)

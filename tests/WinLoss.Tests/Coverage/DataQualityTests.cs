@@ -19,7 +19,7 @@ public sealed class DataQualityTests(TestApp app) : IClassFixture<TestApp>
     private async Task File(string name, int noCompetitor, int other, int daysLate)
     {
         var (id, key) = app.SeedUser("rep", $"{name.ToLowerInvariant()}@example.com");
-        using (var db = app.OpenDb()) db.Execute("UPDATE users SET display_name = @name, team = 'East' WHERE id = @id", new { name, id });
+        Assert.Equal(HttpStatusCode.OK, (await app.Admin().PatchAsync($"/api/v1/users/{id}", Http.Json(new { displayName = name, team = "East" }))).StatusCode);
         var client = app.Client(key);
         for (var i = 0; i < 20; i++)
         {

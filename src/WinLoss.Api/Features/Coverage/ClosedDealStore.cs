@@ -4,6 +4,7 @@ using Dapper;
 using Microsoft.Data.Sqlite;
 using WinLoss.Api.Infrastructure.Database;
 using WinLoss.Api.Infrastructure.Errors;
+using WinLoss.Api.Infrastructure.ReadSide;
 
 namespace WinLoss.Api.Features.Coverage;
 
@@ -77,9 +78,15 @@ public static class ClosedDealStore
             row.DealId, row.Outcome, row.ClosedOn, RepId = repId, row.AmountCents, row.Currency, row.Account, row.Competitor,
             row.Segment, row.Region, row.Product, Source = source, Hash = hash, Now = now, By = by, Id = existing?.Id ?? 0,
         };
-        if (existing is null) return (c.Insert(t, InsertSql, args), DealChange.Created);
+        if (existing is null)
+        {
+            var id = c.Insert(t, InsertSql, args);
+            ChangeLog.Record(c, t, ClosedDealProjection.EntityName, id);
+            return (id, DealChange.Created);
+        }
         if (CryptographicOperations.FixedTimeEquals(existing.RowHash, hash)) return (existing.Id, DealChange.Unchanged);
         c.Execute(UpdateSql, args, t);
+        ChangeLog.Record(c, t, ClosedDealProjection.EntityName, existing.Id);
         return (existing.Id, DealChange.Updated);
     }
 
@@ -156,7 +163,14 @@ public static class ReportRequests
         c.Exec(t, SupersedeSql, new { id = imported.Value, now = Clock.Now(), by, reason = SupersededReason });
     }
 
-    /// <summary>CRM import path, for every closed row it writes: the deal becomes a known closed deal (waiting for its rep's report until one is filed).</summary>
-    public static void Imported(SqliteConnection c, SqliteTransaction t, Reports.ReportInput row, long repId, long by, string now) =>
-        ClosedDealStore.Record(c, t, ClosedDealRow.From(row), repId, "crm_import", by, now, checkReport: false);
+    /// <summary>
+    /// CRM import path, for every closed row it writes: the deal becomes a known closed deal (waiting for its rep's report until one is filed).
+    /// Recorded in the change log even when the deal's values are unchanged: the import may have just linked its own
+    /// report to the deal (crm_import_deals), which the read side needs to tell it from a rep's report.
+    /// </summary>
+    public static void Imported(SqliteConnection c, SqliteTransaction t, Reports.ReportInput row, long repId, long by, string now)
+    {
+        var (id, change) = ClosedDealStore.Record(c, t, ClosedDealRow.From(row), repId, "crm_import", by, now, checkReport: false);
+        if (change == DealChange.Unchanged) ChangeLog.Record(c, t, ClosedDealProjection.EntityName, id);
+    }
 }

@@ -1,10 +1,6 @@
 using System.Globalization;
-using WinLoss.Api.Features.Trends;
 
 namespace WinLoss.Api.Features.Coverage;
-
-/// <summary>One closed deal as coverage sees it: when it closed, whose it is, how it ended, and when (if) its rep reported it.</summary>
-public sealed record DealFact(DateOnly ClosedOn, long RepId, string? Segment, string Outcome, double? DaysToReport);
 
 /// <summary>Known closed deals of a slice, the share with a rep's report, and how long reports took.</summary>
 public sealed record OutcomeCoverage(CoverageRate Coverage, double? MedianDaysToReport);
@@ -27,57 +23,60 @@ public sealed record CoverageGroup
 
 public sealed record RepInfo(long Id, string Name, string? Team);
 
-/// <summary>Pure: deal facts → coverage groups (no I/O; the query that produces the facts lives in <see cref="GetCoverageHandler"/>).</summary>
+/// <summary>Pure: the engine's counts per (dim, key, outcome) → coverage groups (the query is in <see cref="CoverageFacts"/>).</summary>
 public static class CoverageAggregation
 {
     public const string None = "none";
+    public const string AllOutcomes = "*";
 
-    public static CoverageGroup Group(string key, IReadOnlyCollection<DealFact> deals, int minSample, string? label = null, long? repId = null, string? team = null)
+    /// <summary>One group from its cells: the all-outcomes cell ("*") and one per outcome (missing outcomes count 0).</summary>
+    public static CoverageGroup Group(string key, IReadOnlyCollection<CoverageCell> cells, int minSample, string? label = null, long? repId = null, string? team = null)
     {
+        CoverageCell? Cell(string outcome) => cells.FirstOrDefault(c => c.Outcome == outcome);
         var outcomes = new SortedDictionary<string, OutcomeCoverage>(StringComparer.Ordinal);
         foreach (var outcome in Reports.ReportRules.Outcomes)
         {
-            var of = deals.Where(d => d.Outcome == outcome).ToList();
-            outcomes[outcome] = new OutcomeCoverage(
-                CoverageStatistics.Rate(of.Count(d => d.DaysToReport is not null), of.Count, minSample), MedianDays(of));
+            var c = Cell(outcome);
+            outcomes[outcome] = new OutcomeCoverage(CoverageStatistics.Rate(c?.Reported ?? 0, c?.Known ?? 0, minSample), Days(c?.MedianDays));
         }
+        var all = Cell(AllOutcomes);
         var won = outcomes["won"].Coverage;
         var lost = outcomes["lost"].Coverage;
         return new CoverageGroup
         {
             Key = key, Label = label, RepId = repId, Team = team,
-            Coverage = CoverageStatistics.Rate(deals.Count(d => d.DaysToReport is not null), deals.Count, minSample),
-            MedianDaysToReport = MedianDays(deals),
+            Coverage = CoverageStatistics.Rate(all?.Reported ?? 0, all?.Known ?? 0, minSample),
+            MedianDaysToReport = Days(all?.MedianDays),
             Outcomes = outcomes,
             Bias = CoverageStatistics.Bias(won.Reported, won.Known, lost.Reported, lost.Known),
         };
     }
 
-    private static double? MedianDays(IEnumerable<DealFact> deals) =>
-        CoverageStatistics.Median(deals.Where(d => d.DaysToReport is not null).Select(d => d.DaysToReport!.Value));
+    private static double? Days(double? v) => v is { } d ? CoverageStatistics.Round(d) : null;
 
-    public static IReadOnlyList<CoverageGroup> ByPeriod(IReadOnlyCollection<DealFact> deals, Granularity granularity, int minSample) =>
-        deals.GroupBy(d => Statistics.PeriodBounds(d.ClosedOn, granularity).Start).OrderBy(g => g.Key)
-            .Select(g => Group(Statistics.PeriodLabel(g.Key, granularity), g.ToList(), minSample)).ToList();
-
-    public static IReadOnlyList<CoverageGroup> ByRep(IReadOnlyCollection<DealFact> deals, IReadOnlyDictionary<long, RepInfo> reps, int minSample) =>
-        deals.GroupBy(d => d.RepId)
-            .Select(g =>
-            {
-                var rep = reps.GetValueOrDefault(g.Key);
-                return Group(g.Key.ToString(CultureInfo.InvariantCulture), g.ToList(), minSample, rep?.Name, g.Key, rep?.Team);
-            })
-            .OrderByDescending(g => g.Bias.Warning).ThenBy(g => g.Coverage.Rate).ThenBy(g => g.Label, StringComparer.Ordinal).ToList();
-
-    public static IReadOnlyList<CoverageGroup> ByTeam(IReadOnlyCollection<DealFact> deals, IReadOnlyDictionary<long, RepInfo> reps, int minSample) =>
-        deals.GroupBy(d => reps.GetValueOrDefault(d.RepId)?.Team ?? None, StringComparer.Ordinal)
-            .Select(g => Group(g.Key, g.ToList(), minSample, g.Key == None ? "No team" : g.Key, team: g.Key == None ? null : g.Key))
+    /// <summary>The answer's sections from all cells of one query.</summary>
+    public static (CoverageGroup Overall, IReadOnlyList<CoverageGroup> Periods, IReadOnlyList<CoverageGroup> Reps,
+        IReadOnlyList<CoverageGroup> Teams, IReadOnlyList<CoverageGroup> Segments) Build(
+        IReadOnlyCollection<CoverageCell> cells, IReadOnlyDictionary<long, RepInfo> reps, int minSample)
+    {
+        Dictionary<string, List<CoverageCell>> Of(string dim) => cells.Where(c => c.Dim == dim)
+            .GroupBy(c => c.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        var overall = Group("all", Of("overall").GetValueOrDefault("") ?? [], minSample, "All closed deals");
+        var periods = Of("period").OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => Group(g.Key, g.Value, minSample)).ToList();
+        var byRep = Of("rep").Select(g =>
+        {
+            var id = long.Parse(g.Key, CultureInfo.InvariantCulture);
+            var rep = reps.GetValueOrDefault(id);
+            return Group(g.Key, g.Value, minSample, rep?.Name ?? $"rep {id}", id, rep?.Team);
+        }).OrderByDescending(g => g.Bias.Warning).ThenBy(g => g.Coverage.Rate).ThenBy(g => g.Label, StringComparer.Ordinal).ToList();
+        var teams = Of("team").Select(g => g.Key.Length == 0
+                ? Group(None, g.Value, minSample, "No team")
+                : Group(g.Key, g.Value, minSample, g.Key, team: g.Key))
             .OrderBy(g => g.Coverage.Rate).ThenBy(g => g.Key, StringComparer.Ordinal).ToList();
-
-    public static IReadOnlyList<CoverageGroup> BySegment(IReadOnlyCollection<DealFact> deals, int minSample) =>
-        deals.GroupBy(d => d.Segment ?? None, StringComparer.Ordinal)
-            .Select(g => Group(g.Key, g.ToList(), minSample, g.Key == None ? "No segment" : g.Key))
+        var segments = Of("segment").Select(g => g.Key.Length == 0 ? Group(None, g.Value, minSample, "No segment") : Group(g.Key, g.Value, minSample, g.Key))
             .OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
+        return (overall, periods, byRep, teams, segments);
+    }
 
     /// <summary>A sentence per group whose win and loss coverage differ beyond chance.</summary>
     public static string Warning(string who, SelectionBias bias)

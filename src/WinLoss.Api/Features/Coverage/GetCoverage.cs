@@ -38,29 +38,22 @@ public sealed class GetCoverageHandler(CoverageFacts facts) : IQueryHandler<GetC
     public async ValueTask<CoverageAnswer> Handle(GetCoverage query, CancellationToken cancellationToken)
     {
         var f = query.Parameters.Parse();
-        var reps = await facts.RepsAsync(cancellationToken);
-        return Answer(f, await facts.DealsAsync(f, reps, cancellationToken), reps);
+        var cells = await facts.CoverageAsync(f, cancellationToken);
+        return Answer(f, cells, await facts.RepsAsync(cancellationToken));
     }
 
-    public static CoverageAnswer Answer(CoverageFilter f, IReadOnlyCollection<DealFact> facts, IReadOnlyDictionary<long, RepInfo> reps)
+    public static CoverageAnswer Answer(CoverageFilter f, IReadOnlyCollection<CoverageCell> cells, IReadOnlyDictionary<long, RepInfo> reps)
     {
-        var overall = CoverageAggregation.Group("all", facts, f.MinSample, "All closed deals");
-        var byRep = CoverageAggregation.ByRep(facts, reps, f.MinSample);
+        var (overall, periods, byRep, teams, segments) = CoverageAggregation.Build(cells, reps, f.MinSample);
         var warnings = new List<string>();
         if (overall.Bias.Warning) warnings.Add(CoverageAggregation.Warning("All reps", overall.Bias));
         warnings.AddRange(byRep.Where(r => r.Bias.Warning).Select(r => CoverageAggregation.Warning(r.Label ?? r.Key, r.Bias)));
         return new CoverageAnswer
         {
             From = f.FromText, To = f.ToText, Granularity = f.Granularity.ToString().ToLowerInvariant(), MinSample = f.MinSample,
-            Overall = overall,
-            Periods = CoverageAggregation.ByPeriod(facts, f.Granularity, f.MinSample),
-            Reps = byRep,
-            Teams = CoverageAggregation.ByTeam(facts, reps, f.MinSample),
-            Segments = CoverageAggregation.BySegment(facts, f.MinSample),
-            Warnings = warnings,
+            Overall = overall, Periods = periods, Reps = byRep, Teams = teams, Segments = segments, Warnings = warnings,
         };
     }
-
 
     public static void Map(RouteGroupBuilder group) =>
         group.MapGet("/coverage", Endpoint)

@@ -35,8 +35,8 @@ public sealed class GetDataQualityHandler(CoverageFacts facts) : IQueryHandler<G
     public async ValueTask<DataQualityAnswer> Handle(GetDataQuality query, CancellationToken cancellationToken)
     {
         var f = query.Parameters.Parse();
-        var reps = await facts.RepsAsync(cancellationToken);
-        var (repRows, teamRows, overall) = DataQuality.Build(await facts.ReportsAsync(f, reps, cancellationToken), reps);
+        var cells = await facts.QualityAsync(f, cancellationToken);
+        var (repRows, teamRows, overall) = DataQuality.Build(cells, await facts.RepsAsync(cancellationToken));
         return new DataQualityAnswer
         {
             From = f.FromText, To = f.ToText, LateAfterDays = DataQuality.LateAfterDays, Metrics = DataQuality.MetricNames,

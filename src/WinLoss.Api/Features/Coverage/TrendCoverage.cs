@@ -27,19 +27,19 @@ public sealed class TrendCoverage(CoverageFacts facts)
     public async Task<SliceCoverage?> ForAsync(TrendSlice slice, CancellationToken cancellationToken)
     {
         var filter = new CoverageFilter(slice.From, slice.To, slice.Segment, slice.Region, slice.Product, null, null, Granularity.Month, slice.MinSample);
-        var deals = await facts.DealsAsync(filter, new Dictionary<long, RepInfo>(), cancellationToken);
-        if (deals.Count == 0) return null;
+        var cells = await facts.SliceAsync(filter, cancellationToken);
+        if (cells.FirstOrDefault(c => c.Outcome == CoverageAggregation.AllOutcomes) is not { Known: > 0 }) return null;
         var ignored = new List<string>();
         if (slice.Industry is not null) ignored.Add("industry");
         if (slice.Stage is not null) ignored.Add("stage");
         if (slice.Competitor is not null) ignored.Add("competitor");
-        return Of(deals, slice.Outcome, slice.MinSample, ignored);
+        return Of(cells, slice.Outcome, slice.MinSample, ignored);
     }
 
-    /// <summary>Pure: the coverage of <paramref name="deals"/>, its sentence naming <paramref name="outcome"/> when the trend is about one.</summary>
-    public static SliceCoverage Of(IReadOnlyCollection<DealFact> deals, string? outcome, int minSample, IReadOnlyList<string> ignored)
+    /// <summary>Pure: the coverage of a slice from its cells, its sentence naming <paramref name="outcome"/> when the trend is about one.</summary>
+    public static SliceCoverage Of(IReadOnlyCollection<CoverageCell> cells, string? outcome, int minSample, IReadOnlyList<string> ignored)
     {
-        var group = CoverageAggregation.Group("slice", deals, minSample);
+        var group = CoverageAggregation.Group("slice", cells, minSample);
         var outcomes = group.Outcomes.ToDictionary(o => o.Key, o => o.Value.Coverage, StringComparer.Ordinal);
         var main = outcome is not null && outcomes.TryGetValue(outcome, out var of) ? of : group.Coverage;
         var what = outcome switch
@@ -52,6 +52,6 @@ public sealed class TrendCoverage(CoverageFacts facts)
         var text = main.Rate is { } rate
             ? string.Create(CultureInfo.InvariantCulture, $"based on {rate * 100:0}% of {what} ({main.Reported:N0} of {main.Known:N0})")
             : $"no {what} known in this slice";
-        return new SliceCoverage(outcome is null ? group.Coverage : main, outcomes, group.Bias, text, ignored);
+        return new SliceCoverage(main, outcomes, group.Bias, text, ignored);
     }
 }

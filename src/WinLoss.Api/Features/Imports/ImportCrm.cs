@@ -233,6 +233,7 @@ public sealed class ImportCrmHandler(Writer writer, ReportInputValidator reportV
         var email = $"{slug}@crm-import.invalid";
         for (var n = 2; c.ExecuteScalar<long>(EmailTakenSql, new { email }, t) > 0; n++) email = $"{slug}.{n}@crm-import.invalid";
         id = c.ExecuteScalar<long>(InsertRepSql, new { email, name, now }, t);
+        Infrastructure.ReadSide.ChangeLog.Record(c, t, Infrastructure.ReadSide.ChangeLog.User, id); // the read side's users (teams, names)
         created[name] = id;
         return id;
     }
