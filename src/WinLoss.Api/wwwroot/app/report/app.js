@@ -1,5 +1,6 @@
 // WinLoss rep form (/app/report): one screen, offline-first. No framework; see README "The rep's report form".
 import * as outbox from "/app/report/outbox.js";
+import { mountWaiting } from "/app/report/waiting.js";
 
 const API = "/api/v1";
 const LS = {
@@ -903,6 +904,10 @@ function start() {
   window.addEventListener("pagehide", () => { readForm(); saveDraft(); });
   setInterval(() => { if (outboxItems.some((i) => i.status === "pending")) drainNow().catch(() => {}); }, DRAIN_EVERY_MS);
 
+  mountWaiting($("waiting"), { api, open: (body) => { // a deal waiting for a report opens in the form (docs/coverage.md)
+    if (isDirty() && !window.confirm("Replace the report you are writing with this deal?")) return false;
+    draft = fromBody(body, null); saveDraft(); clearErrors(); renderDraft(); $("report").scrollIntoView(); return true;
+  } });
   if (apiKey) showForm(); else signedOut("");
   refreshOutbox();
   if (isDirty()) announce("Your unfinished report was restored.");

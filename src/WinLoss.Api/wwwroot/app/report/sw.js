@@ -7,6 +7,8 @@ const SHELL = [
   "/app/report/",
   "/app/report/app.js",
   "/app/report/outbox.js",
+  "/app/report/waiting.js",
+  "/app/report/waiting.css",
   "/app/report/app.css",
   "/app/report/manifest.webmanifest",
   "/app/report/icon.svg",

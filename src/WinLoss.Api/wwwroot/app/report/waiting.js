@@ -1,10 +1,21 @@
 // "Deals waiting for your report" on the rep form (docs/coverage.md): the signed-in rep's closed deals that have no
 // report yet, newest close first. One tap opens the form prefilled with what the CRM knows. A deal filed offline stays
 // in the list marked "queued" until the outbox has delivered it; the list is the server's, so it leaves once the
-// report is there. ES module; the form (app.js) mounts it with a function that opens a report body in the form.
-import { api } from "/app/shared/api.js";
-import { el } from "/app/shared/dom.js";
+// report is there. ES module; the form (app.js) mounts it with its API client and a function that opens a report
+// body in the form.
 import * as outbox from "/app/report/outbox.js";
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === "class") node.className = v;
+    else if (k === "text") node.textContent = v;
+    else node.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) node.append(c);
+  return node;
+}
 
 const OUTCOME = { won: "Won", lost: "Lost", no_decision: "No decision" };
 const FAST_MS = 4000;   // while a queued deal waits for the server to have it
@@ -29,10 +40,11 @@ function money(amount, currency) {
 }
 
 /**
- * Mounts the list in `section` (an empty <section> above the form). `open(body)` puts a report body in the form and
- * returns false if the rep declined (e.g. to keep an unfinished report). Shown to reps only.
+ * Mounts the list in `section` (an empty <section> above the form). `api(path)` is the form's client (JSON, throws on
+ * errors); `open(body)` puts a report body in the form and returns false if the rep declined (e.g. to keep an
+ * unfinished report). Shown to reps only.
  */
-export function mountWaiting(section, open) {
+export function mountWaiting(section, { api, open }) {
   let deals = [];
   let total = 0;
   let timer = null;
@@ -49,10 +61,10 @@ export function mountWaiting(section, open) {
       const answer = await api("/deals/waiting?limit=20");
       deals = answer.deals;
       total = answer.total;
-      await render();
     } catch {
-      // Offline or signed out: keep what is shown; try again later.
+      // Offline or signed out: keep the list as it was (marking what was queued meanwhile); try again later.
     }
+    if (isRep) await render();
     schedule();
   }
 
@@ -68,7 +80,7 @@ export function mountWaiting(section, open) {
     section.hidden = total === 0;
     const items = deals.map((d) => {
       const queued = queuedIds.has(d.dealId);
-      const facts = [OUTCOME[d.outcome] || d.outcome, `closed ${d.closedOn}`, d.account, money(d.amount, d.currency)].filter(Boolean).join(" · ");
+      const facts = [OUTCOME[d.outcome] || d.outcome, `closed ${d.closedOn}`, d.account, money(d.amount, d.currency), d.competitor && `vs ${d.competitor}`].filter(Boolean).join(" · ");
       return el("li", { class: "waiting-item", "data-deal": d.dealId, "data-queued": queued ? "true" : null },
         el("button", {
           type: "button", class: "waiting-open", "data-open": d.dealId, disabled: queued,
@@ -78,11 +90,12 @@ export function mountWaiting(section, open) {
         el("span", { class: "waiting-facts", text: facts }),
         el("span", { class: "waiting-age", text: queued ? "Queued — sent when online" : `${d.daysSinceClose} days ago` })));
     });
-    section.replaceChildren(
+    section.replaceChildren(...[
       el("h2", { id: "waiting-title", text: `Deals waiting for your report (${total})` }),
       el("p", { class: "waiting-hint", text: "From your CRM. Tap one to open the form with what the CRM knows." }),
       el("ul", { class: "waiting-list" }, items),
-      total > deals.length ? el("p", { class: "waiting-more", text: `and ${total - deals.length} more` }) : null);
+      total > deals.length ? el("p", { class: "waiting-more", text: `and ${total - deals.length} more` }) : null,
+    ].filter(Boolean));
   }
 
   section.addEventListener("click", (e) => {
