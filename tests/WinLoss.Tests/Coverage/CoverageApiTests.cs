@@ -130,6 +130,12 @@ public sealed class CoverageApiTests(TestApp app) : IClassFixture<TestApp>
         Assert.Equal(["stage"], enterprise.IgnoredFilters);
         Assert.True(enterprise.Bias.Warning); // Ann's pipeline alone
         Assert.Null(await trendCoverage.ForAsync(new TrendSlice(new DateOnly(2001, 1, 1), new DateOnly(2001, 12, 31)), TestContext.Current.CancellationToken));
+
+        // The trend handlers' own filter: wins in smb are Bob's and Cid's, 20 + 20 of 60 reported.
+        var filter = new WinLoss.Api.Features.Trends.TrendFilter(null, null, "smb", null, null, null, null, WinLoss.Api.Features.Trends.Granularity.Month, 20);
+        var wins = await trendCoverage.ForAsync(filter, "won", "c1", TestContext.Current.CancellationToken);
+        Assert.Equal("based on 67% of closed-won deals (40 of 60)", wins!.Text);
+        Assert.Equal(["competitor"], wins.IgnoredFilters);
     }
 
     [Fact]

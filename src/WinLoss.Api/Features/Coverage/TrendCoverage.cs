@@ -24,6 +24,14 @@ public sealed record TrendSlice(
 /// </summary>
 public sealed class TrendCoverage(CoverageFacts facts)
 {
+    /// <summary>
+    /// The coverage of a trend answer's filter: <paramref name="outcome"/> for answers about one outcome (reasons:
+    /// lost | no_decision | won), <paramref name="competitor"/> when the answer is filtered on one (noted as ignored).
+    /// </summary>
+    public Task<SliceCoverage?> ForAsync(TrendFilter filter, string? outcome, string? competitor, CancellationToken cancellationToken) =>
+        ForAsync(new TrendSlice(filter.From, filter.To, filter.Segment, filter.Region, filter.Product, outcome, filter.Industry, filter.Stage,
+            competitor, filter.MinSample), cancellationToken);
+
     public async Task<SliceCoverage?> ForAsync(TrendSlice slice, CancellationToken cancellationToken)
     {
         var filter = new CoverageFilter(slice.From, slice.To, slice.Segment, slice.Region, slice.Product, null, null, Granularity.Month, slice.MinSample);

@@ -90,3 +90,15 @@ export async function render(state, root, me) {
   root.append(panel("Data quality per team", { wide: true }, table("Data quality per team",
     columns.filter((c) => c.key !== "team").map((c) => (c.key === "rep" ? { ...c, title: "Team" } : c)), quality.teams)));
 }
+
+/**
+ * For the other views: the line under a chart saying what a trend answer rests on ("based on 38% of closed-lost
+ * deals (412 of 1,084)"), from the answer's `coverage` (null when no closed deal is known: nothing is shown).
+ */
+export function coverageLine(answer) {
+  const c = answer && answer.coverage;
+  if (!c) return null;
+  const warn = c.bias && c.bias.warning ? " — wins and losses are not reported alike: read win rates with care" : "";
+  return el("p", { class: "note coverage-line", title: c.ignoredFilters && c.ignoredFilters.length ? `Not narrowed by: ${c.ignoredFilters.join(", ")}` : null },
+    c.text.charAt(0).toUpperCase() + c.text.slice(1) + warn + ".");
+}
