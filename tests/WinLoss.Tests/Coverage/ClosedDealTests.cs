@@ -218,4 +218,29 @@ public sealed class ClosedDealTests(TestApp app) : IClassFixture<TestApp>
         var intruder = Rep();
         Assert.Equal(HttpStatusCode.Conflict, (await app.Client(intruder.Key).PostReport(Http.Report("CRM-2", r => r["outcome"] = "won"))).StatusCode);
     }
+
+    [Fact]
+    public async Task Deals_imported_before_closed_deals_were_kept_become_closed_deals_when_the_migration_runs()
+    {
+        var rep = Rep();
+        using (var db = app.OpenDb()) db.Execute("UPDATE users SET display_name = 'Old Import Rep' WHERE id = @id", new { id = rep.Id });
+        var mapping = """{"dealId":"id","outcome":{"column":"stage","values":{"Won":"won","Lost":"lost"}},"closedOn":"closed","rep":"rep","competitor":"rival"}""";
+        var csv = "id,stage,closed,rep,rival\nOLD-1,Lost,2025-05-01,Old Import Rep,Acme\nOLD-2,Won,2025-05-02,Old Import Rep,\n";
+        Assert.Equal(HttpStatusCode.OK, (await app.Admin().PostAsync("/api/v1/imports/crm", Imports.ImportHttp.Form(mapping, csv))).StatusCode);
+
+        // As a database from before migration 0110 would be: the imports, no closed deals.
+        var backfill = WinLoss.Api.Infrastructure.Database.Migrator.Scripts.Single(m => m.Version == "0111_closed_deals_from_past_imports").Sql;
+        using (var db = app.OpenDb())
+        {
+            db.Execute("DELETE FROM closed_deals WHERE deal_id LIKE 'OLD-%'");
+            db.Execute(backfill);
+            var rows = db.Query<(string DealId, string Outcome, string ClosedOn, long RepId, string? Competitor, string Source)>(
+                "SELECT deal_id, outcome, closed_on, rep_id, competitor, source FROM closed_deals WHERE deal_id LIKE 'OLD-%' ORDER BY deal_id").ToList();
+            Assert.Equal([("OLD-1", "lost", "2025-05-01", rep.Id, "Acme", "crm_import"), ("OLD-2", "won", "2025-05-02", rep.Id, null, "crm_import")], rows);
+            db.Execute(backfill); // idempotent
+            Assert.Equal(2, db.ExecuteScalar<long>("SELECT COUNT(*) FROM closed_deals WHERE deal_id LIKE 'OLD-%'"));
+        }
+        var waiting = await (await app.Client(rep.Key).GetAsync("/api/v1/deals/waiting")).ReadJson();
+        Assert.Equal(2, waiting["total"]!.GetValue<long>());
+    }
 }
