@@ -385,7 +385,7 @@ public sealed class ReportFormTests(BrowserFixture browser) : IClassFixture<Brow
         await page.ReloadAsync();
         await page.WaitForSelectorAsync("html[data-ready=true]");
         var order = new List<string>();
-        for (var i = 0; i < 40 && !order.Contains("submit"); i++)
+        for (var i = 0; i < 60 && !order.Contains("submit"); i++) // the shared header's links come first
         {
             await page.Keyboard.PressAsync("Tab");
             order.Add(await page.EvaluateAsync<string>("() => document.activeElement.id || document.activeElement.tagName"));
