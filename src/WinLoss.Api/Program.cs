@@ -10,6 +10,7 @@ using WinLoss.Api.Features.Pages;
 using WinLoss.Api.Features.Reports;
 using WinLoss.Api.Features.Taxonomy;
 using WinLoss.Api.Features.Users;
+using WinLoss.Api.Features.Webhooks;
 using WinLoss.Api.Features.Trends;
 using WinLoss.Api.Infrastructure.Auth;
 using WinLoss.Api.Infrastructure.Behaviors;
@@ -53,6 +54,7 @@ builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
 builder.Services.AddAuthorization(Policies.Add);
 builder.Services.AddWinLossRateLimiting(RateLimiting.ReadLimit(builder.Configuration));
 
+builder.Services.AddWebhooks(builder.Configuration);
 builder.Services.AddEndpointsApiExplorer();
 builder.Services.AddWinLossSwagger();
 
@@ -89,5 +91,6 @@ app.MapTaxonomyEndpoints();
 app.MapTrendEndpoints();
 app.MapExportEndpoints();
 app.MapImportEndpoints();
+app.MapWebhookEndpoints();
 
 app.Run();
