@@ -48,6 +48,7 @@ public class WebhookApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("WINLOSS_WEBHOOKS_RETRY_SCHEDULE", _schedule);
         builder.UseSetting("WINLOSS_WEBHOOKS_POLL_INTERVAL", "50ms");
         builder.UseSetting("WINLOSS_WEBHOOKS_TIMEOUT", "5s");
+        builder.UseSetting("WINLOSS_ALERTS_INTERVAL", "200ms");
         builder.UseEnvironment("Testing");
     }
 

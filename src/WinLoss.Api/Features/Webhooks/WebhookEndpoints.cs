@@ -2,13 +2,14 @@ namespace WinLoss.Api.Features.Webhooks;
 
 public static class WebhookEndpoints
 {
-    /// <summary>Options, the secret protector and the delivery worker (a hosted service).</summary>
+    /// <summary>Options, the secret protector, the delivery worker and the alert notifier (hosted services).</summary>
     public static IServiceCollection AddWebhooks(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton(WebhookOptions.From(configuration));
         services.AddSingleton<WebhookSecrets>();
         services.AddSingleton<WebhookDelivery>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookDelivery>());
+        services.AddHostedService<AlertNotifier>();
         return services;
     }
 

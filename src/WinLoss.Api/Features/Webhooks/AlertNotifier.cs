@@ -1,0 +1,159 @@
+using System.Globalization;
+using Dapper;
+using Mediator;
+using WinLoss.Api.Features.Trends;
+using WinLoss.Api.Infrastructure.Database;
+
+namespace WinLoss.Api.Features.Webhooks;
+
+/// <summary>An alert as pushed to webhooks: a stable identity, one sentence, and the alert itself.</summary>
+public sealed record AlertNotice(string Key, string Kind, string Subject, string Period, string Summary, string? Details, string Url, object Alert);
+
+/// <summary>The data of alert.raised.</summary>
+public sealed record AlertRaisedData(string Kind, string Subject, string Granularity, string Period, string Summary, string? Details, string Url, object Alert);
+
+/// <summary>The data of digest.weekly: the week's pushed alerts and the week-on-week moves.</summary>
+public sealed record DigestWeeklyData(string Week, string From, string To, IReadOnlyList<DigestAlert> Alerts, IReadOnlyList<DigestMove> Moves, string Summary, string Details, string Url);
+
+public sealed record DigestAlert(string Kind, string Subject, string Period, string Summary, string RaisedAt);
+public sealed record DigestMove(string Kind, string Subject, string Summary);
+
+/// <summary>
+/// Turns the alerts query into notices: the one place that knows the shape of <see cref="GetTrendAlerts"/>'s answer.
+/// </summary>
+public static class AlertNotices
+{
+    public static async Task<(string Period, IReadOnlyList<AlertNotice> Notices)> CurrentAsync(ISender sender, string granularity, string? to, CancellationToken cancellationToken)
+    {
+        var result = await sender.Send(new GetTrendAlerts(new TrendParameters { Granularity = granularity, To = to }), cancellationToken);
+        var notices = result.Alerts.Select(a =>
+        {
+            var subject = a.Category ?? a.Competitor?.Name ?? "(none)";
+            var subjectKey = a.Category ?? (a.Competitor is { } c ? c.Id?.ToString(CultureInfo.InvariantCulture) ?? c.Name : "none");
+            var summary = a.Kind == "objection"
+                ? $"Objection \"{subject.Replace('_', ' ')}\" rose from {Pct(a.Previous.Value)} of deals in {result.PreviousPeriod} to {Pct(a.Current.Value)} in {result.Period}."
+                : $"{subject} is named in {Pct(a.Current.Value)} of lost deals in {result.Period}, up from {Pct(a.Previous.Value)} in {result.PreviousPeriod}.";
+            var details = string.Create(CultureInfo.InvariantCulture, $"n = {a.Previous.N} deals before, {a.Current.N} now; change {a.Delta * 100:+0.#;-0.#} pts (z = {a.Z:0.00}).");
+            return new AlertNotice($"{a.Kind}|{subjectKey}|{result.Granularity}|{result.Period}", a.Kind, subject, result.Period, summary, details,
+                to is null ? $"/app/trends?granularity={result.Granularity}" : $"/app/trends?granularity={result.Granularity}&to={to}", a);
+        }).ToList();
+        return (result.Period, notices);
+    }
+
+    private static string Pct(double? rate) => rate is { } r ? string.Create(CultureInfo.InvariantCulture, $"{r * 100:0.#}%") : "–";
+}
+
+/// <summary>
+/// Pushes alerts: every WINLOSS_ALERTS_INTERVAL (default 5 min), while some webhook subscribes to alert.raised or
+/// digest.weekly, it evaluates the current alerts (the alerts endpoint with its defaults: this month against the last)
+/// and raises alert.raised for each alert not raised before — once per alert and period, however many later reports
+/// keep it true (the raised_alerts table remembers, across restarts). Once an ISO week is complete (from Monday 00:00
+/// UTC), it raises one digest.weekly for it: the alerts pushed during that week and the week-on-week moves.
+/// </summary>
+public sealed class AlertNotifier(IServiceScopeFactory scopes, Db db, Writer writer, WebhookDelivery delivery, IConfiguration configuration, ILogger<AlertNotifier> logger)
+    : BackgroundService
+{
+    private const string SubscribersSql =
+        """
+        SELECT EXISTS (SELECT 1 FROM webhooks WHERE deleted_at IS NULL AND disabled_at IS NULL
+                       AND (instr(events, '"alert.raised"') > 0 OR instr(events, '"digest.weekly"') > 0))
+        """;
+    private const string InsertAlertSql =
+        """
+        INSERT OR IGNORE INTO raised_alerts (alert_key, kind, subject, period, summary, raised_at)
+        VALUES (@Key, @Kind, @Subject, @Period, @Summary, @now)
+        """;
+    private const string SetAlertEventSql = "UPDATE raised_alerts SET event_id = @eventId WHERE alert_key = @key";
+    private const string DigestExistsSql = "SELECT COUNT(*) FROM weekly_digests WHERE week = @week";
+    private const string InsertDigestSql = "INSERT OR IGNORE INTO weekly_digests (week, sent_at, event_id) VALUES (@week, @now, @eventId)";
+    private const string WeekAlertsSql =
+        """
+        SELECT kind AS Kind, subject AS Subject, period AS Period, summary AS Summary, raised_at AS RaisedAt
+        FROM raised_alerts WHERE raised_at >= @from AND raised_at < @to ORDER BY raised_at
+        """;
+
+    public TimeSpan Interval { get; } = (configuration["WINLOSS_ALERTS_INTERVAL"] ?? Environment.GetEnvironmentVariable("WINLOSS_ALERTS_INTERVAL")) is { Length: > 0 } s
+        ? WebhookOptions.ParseDuration(s) : TimeSpan.FromMinutes(5);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await CheckAsync(stoppingToken);
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                logger.LogError(ex, "Checking alerts for webhooks failed");
+            }
+            try { await Task.Delay(Interval, stoppingToken); } catch (OperationCanceledException) { }
+        }
+    }
+
+    public async Task CheckAsync(CancellationToken cancellationToken)
+    {
+        await using (var c = await db.OpenAsync(cancellationToken))
+            if (await c.ExecuteScalarAsync<long>(SubscribersSql) == 0) return;
+
+        await using var scope = scopes.CreateAsyncScope();
+        var sender = scope.ServiceProvider.GetRequiredService<ISender>();
+        var (_, notices) = await AlertNotices.CurrentAsync(sender, "month", null, cancellationToken);
+        var raised = 0;
+        if (notices.Count > 0)
+        {
+            raised = await writer.ExecuteAsync((c, t) =>
+            {
+                var now = Clock.Now();
+                var count = 0;
+                foreach (var n in notices)
+                {
+                    if (c.Execute(InsertAlertSql, new { n.Key, n.Kind, n.Subject, n.Period, n.Summary, now }, t) == 0) continue;
+                    var eventId = WebhookOutbox.Raise(c, t, WebhookEvents.AlertRaised,
+                        new AlertRaisedData(n.Kind, n.Subject, "month", n.Period, n.Summary, n.Details, n.Url, n.Alert));
+                    c.Execute(SetAlertEventSql, new { eventId, key = n.Key }, t);
+                    count++;
+                }
+                return count;
+            }, cancellationToken);
+        }
+
+        var sentDigest = await DigestAsync(sender, cancellationToken);
+        if (raised > 0 || sentDigest) delivery.Wake();
+    }
+
+    /// <summary>The digest of the last complete ISO week, once.</summary>
+    private async Task<bool> DigestAsync(ISender sender, CancellationToken cancellationToken)
+    {
+        var today = Clock.TodayUtc();
+        var monday = today.AddDays(-(((int)today.DayOfWeek + 6) % 7));
+        var weekStart = monday.AddDays(-7);
+        var weekEnd = monday.AddDays(-1);
+        var week = Statistics.PeriodLabel(weekStart, Granularity.Week);
+        List<DigestAlert> alerts;
+        await using (var c = await db.OpenAsync(cancellationToken))
+        {
+            if (await c.ExecuteScalarAsync<long>(DigestExistsSql, new { week }) > 0) return false;
+            alerts = (await c.QueryAsync<DigestAlert>(new CommandDefinition(WeekAlertsSql,
+                new { from = weekStart.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), to = monday.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) },
+                cancellationToken: cancellationToken))).ToList();
+        }
+        var weekly = await AlertNotices.CurrentAsync(sender, "week", weekEnd.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), cancellationToken);
+        var moves = weekly.Notices.Take(5).Select(n => new DigestMove(n.Kind, n.Subject, n.Summary)).ToList();
+        var summary = $"WinLoss week {week}: {Count(alerts.Count, "alert")}, {Count(moves.Count, "significant week-on-week move")}.";
+        var lines = alerts.Select(a => "• " + a.Summary).Concat(moves.Select(m => "• " + m.Summary)).ToList();
+        var details = lines.Count == 0 ? "Nothing changed significantly this week." : string.Join("\n", lines);
+        var data = new DigestWeeklyData(week, weekStart.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), weekEnd.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            alerts, moves, summary, details, $"/app/trends?granularity=week&to={weekEnd:yyyy-MM-dd}");
+        return await writer.ExecuteAsync((c, t) =>
+        {
+            if (c.ExecuteScalar<long>(DigestExistsSql, new { week }, t) > 0) return false;
+            var eventId = WebhookOutbox.Raise(c, t, WebhookEvents.DigestWeekly, data);
+            c.Execute(InsertDigestSql, new { week, now = Clock.Now(), eventId }, t);
+            return eventId is not null;
+        }, cancellationToken);
+    }
+
+    private static string Count(int n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";
+}
