@@ -77,6 +77,21 @@ public sealed class AlertSimulationTests(ITestOutputHelper output)
         Assert.InRange(median, 20, 400);
     }
 
+    [Fact]
+    public void Cusum_thresholds_per_baseline_win_rate()
+    {
+        // The table in docs/alerts.md: h for ARL0 ≥ 500 and the average delay (ARL1) when the rate really falls by a quarter.
+        foreach (var p0 in new[] { 0.2, 0.3, 0.4, 0.5, 0.6, 0.7 })
+        {
+            var h = AlertStatistics.CusumThreshold(p0);
+            var arl0 = AlertStatistics.CusumArl(p0, p0 * 0.75, h, p0);
+            var arl1 = AlertStatistics.CusumArl(p0, p0 * 0.75, h, p0 * 0.75);
+            output.WriteLine($"p0 = {p0:0.00}: h = {h:0.000}, ARL0 = {arl0:0} deals, ARL1 (p = {p0 * 0.75:0.000}) = {arl1:0} deals");
+            Assert.InRange(arl0, 500, 520);
+            Assert.True(arl1 < arl0 / 3);
+        }
+    }
+
     private static void Add(List<double> pValues, int xBefore, int nBefore, int xNow, int nNow) =>
         pValues.Add(AlertStatistics.OneSidedIncreaseP(xBefore, nBefore, xNow, nNow) ?? 1.0);
 

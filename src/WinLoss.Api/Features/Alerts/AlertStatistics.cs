@@ -146,7 +146,7 @@ public static class AlertStatistics
                 var mid = (low + high) / 2;
                 if (CusumArl(key.P0, p1, mid, key.P0) >= key.Arl) high = mid; else low = mid;
             }
-            return Math.Round(high, 3);
+            return Math.Ceiling(high * 1000) / 1000; // rounded up: never below the target
         });
     }
 
