@@ -218,6 +218,9 @@ public sealed class WebhookTests(WebhookApp app) : IClassFixture<WebhookApp>
     [InlineData("""{"url":"https://example.com/x","events":["report.filed","report.filed"]}""", "events[1]")]
     [InlineData("""{"url":"https://example.com/x","events":["report.filed"],"format":"teams"}""", "format")]
     [InlineData("""{"url":"https://example.com/x","events":["report.filed"],"secret":"mine"}""", "secret")]
+    [InlineData("""{"url":"https://example.com/x","events":"report.filed"}""", "events")]
+    [InlineData("""{"url":"https://example.com/x","events":[1]}""", "events[0]")]
+    [InlineData("""{"url":"https://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.invalid/x","events":["report.filed"]}""", "url")]
     public async Task Bad_input_is_a_400_naming_the_field_and_stores_nothing(string json, string field)
     {
         var admin = app.Admin();

@@ -35,7 +35,7 @@ public sealed class CreateWebhookValidator : AbstractValidator<CreateWebhook>
         RuleFor(x => x.Webhook.Url).Cascade(CascadeMode.Stop)
             .Must(v => !string.IsNullOrWhiteSpace(v)).WithMessage("url is required.")
             .Must(v => v!.Length <= MaxUrl).WithMessage($"url may be at most {MaxUrl} characters.")
-            .Must(v => Uri.TryCreate(v, UriKind.Absolute, out var u) && (u.Scheme == Uri.UriSchemeHttps || (options.AllowPrivate && u.Scheme == Uri.UriSchemeHttp))
+            .Must(v => Uri.TryCreate(v!.Trim(), UriKind.Absolute, out var u) && (u.Scheme == Uri.UriSchemeHttps || (options.AllowPrivate && u.Scheme == Uri.UriSchemeHttp))
                        && !string.IsNullOrEmpty(u.Host) && string.IsNullOrEmpty(u.UserInfo) && string.IsNullOrEmpty(u.Fragment))
             .WithMessage(options.AllowPrivate
                 ? "url must be an absolute http(s) URL without user info or fragment."

@@ -72,6 +72,10 @@ public static class WebhookTargets
             {
                 throw new WebhookTargetRefusedException($"The host name '{host}' does not resolve ({ex.SocketErrorCode}).");
             }
+            catch (ArgumentException)
+            {
+                throw new WebhookTargetRefusedException($"'{host}' is not a valid host name.");
+            }
         }
         if (addresses.Length == 0) throw new WebhookTargetRefusedException($"The host name '{host}' has no addresses.");
         if (!allowPrivate && addresses.FirstOrDefault(a => !IsPublic(a)) is { } refused)
