@@ -29,18 +29,21 @@ public static class AlertNotices
         var notices = result.Alerts.Select(a =>
         {
             var subject = a.Category ?? a.Competitor?.Name ?? "(none)";
-            var subjectKey = a.Category ?? (a.Competitor is { } c ? c.Id?.ToString(CultureInfo.InvariantCulture) ?? c.Name : "none");
-            var summary = a.Kind == "objection"
-                ? $"Objection \"{subject.Replace('_', ' ')}\" rose from {Pct(a.Previous.Value)} of deals in {result.PreviousPeriod} to {Pct(a.Current.Value)} in {result.Period}."
-                : $"{subject} is named in {Pct(a.Current.Value)} of lost deals in {result.Period}, up from {Pct(a.Previous.Value)} in {result.PreviousPeriod}.";
-            var details = string.Create(CultureInfo.InvariantCulture, $"n = {a.Previous.N} deals before, {a.Current.N} now; change {a.Delta * 100:+0.#;-0.#} pts (z = {a.Z:0.00}).");
-            return new AlertNotice($"{a.Kind}|{subjectKey}|{result.Granularity}|{result.Period}", a.Kind, subject, result.Period, summary, details,
-                to is null ? $"/app/trends?granularity={result.Granularity}" : $"/app/trends?granularity={result.Granularity}&to={to}", a);
+            var subjectKey = a.Category ?? (a.Competitor is { } c ? c.Id?.ToString(CultureInfo.InvariantCulture) ?? "u" + c.Name : "none");
+            // A rise is one alert per period; a falling win rate is one alert per CUSUM run (it can last several periods).
+            var key = a.Cusum is { } cusum
+                ? $"{a.Kind}|{subjectKey}|run-{cusum.RunStart.ReportId}"
+                : $"{a.Kind}|{subjectKey}|{result.Granularity}|{result.Period}";
+            var details = a.Q is { } q
+                ? string.Create(CultureInfo.InvariantCulture, $"Change {a.Delta * 100:+0.#;-0.#} pts; p = {a.P:0.####}, q = {q:0.####} (false-discovery rate {result.Fdr:0.##}).")
+                : a.Cusum is { } s
+                    ? string.Create(CultureInfo.InvariantCulture, $"CUSUM {s.Statistic:0.##} ≥ h = {s.H:0.###} (baseline {s.P0 * 100:0.#}% over {s.BaselineDeals} deals; tuned to detect {s.P1 * 100:0.#}%).")
+                    : null;
+            var url = to is null ? $"/app/trends?granularity={result.Granularity}" : $"/app/trends?granularity={result.Granularity}&to={to}";
+            return new AlertNotice(key, a.Kind, subject, result.Period, a.Summary, details, url, a);
         }).ToList();
         return (result.Period, notices);
     }
-
-    private static string Pct(double? rate) => rate is { } r ? string.Create(CultureInfo.InvariantCulture, $"{r * 100:0.#}%") : "–";
 }
 
 /// <summary>
