@@ -426,8 +426,8 @@
     const alertRows = rowsOf(alerts, 'alerts');
     const alertList = el('ul', { class: 'alerts', id: 'alerts' });
     for (const a of alertRows) alertList.append(el('li', { class: 'alert' }, alertText(a)));
-    if (!alertRows.length) alertList.append(el('li', { class: 'empty' }, alerts === null ? 'Alerts are not available on this server yet.' : 'No alerts: nothing rose significantly in the latest period.'));
-    root.append(panel('Alerts', { wide: true, csv: alerts === null ? null : { path: '/trends/alerts' + q, file: 'alerts.csv' } }, alertList));
+    if (!alertRows.length) alertList.append(el('li', { class: 'empty' }, alerts === null ? 'Alerts are not available on this server yet.' : 'No alerts: nothing changed beyond what chance explains in the latest period.'));
+    root.append(panel('Alerts', { wide: true, csv: alerts === null ? null : { path: '/trends/alerts' + q, file: 'alerts.csv' }, note: alerts && alerts.falseDiscoveryControl }, alertList));
 
     // Rising objections: the latest period's share vs the one before.
     const rows = rowsOf(objections, 'categories').filter(r => !isOverall(r));
@@ -487,19 +487,34 @@
     });
   }
 
+  // An alert as before → after with n, its one-sentence meaning, the evidence, and a link to its chart (issue 18).
   function alertText(a) {
     if (typeof a === 'string') return a;
+    if (a.summary) {
+      const kind = a.kind === 'win_rate_falling' ? 'Win rate falling' : a.kind === 'objection' ? 'Objection rising' : 'Named in more losses';
+      const subject = a.category ? label(a.category) : (a.competitor ? a.competitor.name : '');
+      const change = a.previous && a.current
+        ? `${pct(a.previous.value)} (n = ${num(a.previous.n)}) → ${pct(a.current.value)} (n = ${num(a.current.n)})` : '';
+      const evidence = a.q !== null && a.q !== undefined ? `q = ${Number(a.q).toFixed(3)}`
+        : a.cusum ? `CUSUM ${Number(a.cusum.statistic).toFixed(2)} ≥ ${Number(a.cusum.h).toFixed(2)}` : '';
+      const shrunk = a.winRate ? `win rate this period ${pct(a.winRate.raw)} of ${num(a.winRate.decided)}, ${pct(a.winRate.shrunk)} allowing for the sample (${pct(a.winRate.interval[0])}–${pct(a.winRate.interval[1])})` : '';
+      const id = a.competitor && a.competitor.id;
+      const href = a.kind === 'objection' ? '#p-rising-objections'
+        : stateUrl(Object.assign(readState(), id ? { view: 'competitor', competitor: String(id) } : { view: 'competitors' }));
+      return el('div', { class: 'alert-body', 'data-kind': a.kind },
+        el('strong', {}, `${kind}: ${subject}`), ' ', el('span', { class: 'change' }, change),
+        el('p', { class: 'alert-summary' }, a.summary),
+        el('p', { class: 'muted' }, [evidence, shrunk].filter(Boolean).join(' · '), ' ', el('a', { href, 'aria-label': 'See the chart: ' + subject }, 'See the chart')));
+    }
     const parts = [];
     const kind = pick(a, 'kind', 'type');
     const subject = pick(a, 'subject', 'category', 'competitorName', 'name') ?? (a.competitor && typeof a.competitor === 'object' ? a.competitor.name : a.competitor);
-    const message = pick(a, 'message', 'text', 'title');
-    if (message) return el('span', {}, el('strong', {}, message), a.period ? el('span', { class: 'muted' }, ' · ' + a.period) : '');
     parts.push(el('strong', {}, (kind ? label(kind) + ': ' : '') + (subject ? label(subject) : '')));
-    if (a.period) parts.push(' in ' + a.period);
     if (a.delta !== undefined) parts.push(' ' + points(a.delta));
-    if (a.z !== undefined) parts.push(el('span', { class: 'muted' }, ` (z = ${Number(a.z).toFixed(2)})`));
+    if (a.z !== undefined && a.z !== null) parts.push(el('span', { class: 'muted' }, ` (z = ${Number(a.z).toFixed(2)})`));
     return el('span', {}, parts);
   }
+
 
   async function viewCompetitors(state, root) {
     const q = apiQuery(state);
