@@ -126,6 +126,20 @@ public sealed class TrendAlertsTests(TestApp app) : IClassFixture<TestApp>
     }
 
     [Fact]
+    public async Task Competitor_win_rates_carry_their_shrunk_estimate()
+    {
+        await SmbAsync();
+        var body = JsonNode.Parse(await app.Admin().GetStringAsync("/api/v1/trends/competitors?granularity=month&from=2026-03-01&to=2026-03-31&segment=smb"))!;
+        JsonNode Row(string name) => body["rows"]!.AsArray().Single(r => r!["competitor"]?["name"]?.GetValue<string>() == name)!;
+        // Same hand computation as above: Zeta 0 of 2 → 0.2214; Eta 5 of 10 → (0.944444 + 5)/(2.266667 + 10) = 0.4846.
+        Assert.Equal(0.0, Row("Zeta")["winRate"]!["value"]!.GetValue<double>());
+        Assert.Equal(0.2214, Row("Zeta")["winRateShrunk"]!["shrunk"]!.GetValue<double>(), 0.0001);
+        Assert.Equal(0.4846, Row("Eta")["winRateShrunk"]!["shrunk"]!.GetValue<double>(), 0.0001);
+        var overallZeta = body["overall"]!.AsArray().Single(r => r!["competitor"]?["name"]?.GetValue<string>() == "Zeta")!;
+        Assert.Equal(0.2214, overallZeta["winRateShrunk"]!["shrunk"]!.GetValue<double>(), 0.0001);
+    }
+
+    [Fact]
     public async Task Csv_carries_p_q_counts_and_the_sentence()
     {
         await EnterpriseAsync();

@@ -46,7 +46,21 @@ public sealed record TrendAlert(
 public sealed record AlertCounts(long Before, long OfBefore, long Now, long OfNow);
 
 /// <summary>A competitor's win rate this period: raw (won / decided), and shrunk toward the field with its 95% credible interval.</summary>
-public sealed record ShrunkWinRate(double? Raw, long Won, long Decided, double Shrunk, double[] Interval, double PriorMean, double PriorStrength);
+public sealed record ShrunkWinRate(double? Raw, long Won, long Decided, double Shrunk, double[] Interval, double PriorMean, double PriorStrength)
+{
+    /// <summary>
+    /// Empirical-Bayes win rates of a set of competitors (one period): the beta prior fitted across them, then each one's
+    /// posterior; null for a competitor without decided deals, and for all when fewer than two have any.
+    /// </summary>
+    public static IReadOnlyList<ShrunkWinRate?> ForGroups(IReadOnlyList<(long Won, long Decided)> groups)
+    {
+        var (prior, rates) = AlertRules.Shrink(groups.Select((g, i) => (i.ToString(CultureInfo.InvariantCulture), g.Won, g.Decided)).ToList());
+        return groups.Select((g, i) => prior is not null && rates.TryGetValue(i.ToString(CultureInfo.InvariantCulture), out var s)
+            ? new ShrunkWinRate(TrendRate.Round((double)g.Won / g.Decided), g.Won, g.Decided, TrendRate.Round(s.Estimate),
+                [TrendRate.Round(s.Low), TrendRate.Round(s.High)], TrendRate.Round(prior.Mean), Math.Round(prior.Strength, 2))
+            : null).ToList();
+    }
+}
 
 /// <summary>The CUSUM's evidence: baseline p0 over baselineDeals, alarm rate p1, threshold h, S at the alarm, where the run started, when it fired, and the deals since the start.</summary>
 public sealed record CusumSignal(double P0, int BaselineDeals, double P1, double H, double Statistic, AlertDeal RunStart, AlertDeal FiredAt, int DealsSince, int WonSince);
