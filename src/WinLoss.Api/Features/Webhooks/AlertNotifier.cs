@@ -51,7 +51,8 @@ public static class AlertNotices
 /// digest.weekly, it evaluates the current alerts (the alerts endpoint with its defaults: this month against the last)
 /// and raises alert.raised for each alert not raised before — once per alert and period, however many later reports
 /// keep it true (the raised_alerts table remembers, across restarts). Once an ISO week is complete (from Monday 00:00
-/// UTC), it raises one digest.weekly for it: the alerts pushed during that week and the week-on-week moves.
+/// UTC), it raises one digest.weekly for it: the alerts pushed during that week, the week-on-week alerts, and the three
+/// biggest week-on-week moves in competitor win rates (n ≥ 10 decided deals in each week).
 /// </summary>
 public sealed class AlertNotifier(IServiceScopeFactory scopes, Db db, Writer writer, WebhookDelivery delivery, IConfiguration configuration, ILogger<AlertNotifier> logger)
     : BackgroundService
@@ -144,7 +145,8 @@ public sealed class AlertNotifier(IServiceScopeFactory scopes, Db db, Writer wri
         }
         var weekly = await AlertNotices.CurrentAsync(sender, "week", weekEnd.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), cancellationToken);
         var moves = weekly.Notices.Take(5).Select(n => new DigestMove(n.Kind, n.Subject, n.Summary)).ToList();
-        var summary = $"WinLoss week {week}: {Count(alerts.Count, "alert")}, {Count(moves.Count, "significant week-on-week move")}.";
+        moves.AddRange(await WinRateMovesAsync(sender, weekStart, weekEnd, moves.Select(m => m.Subject).ToHashSet(), cancellationToken));
+        var summary = $"WinLoss week {week}: {Count(alerts.Count, "alert")}, {Count(moves.Count, "week-on-week move")}.";
         var lines = alerts.Select(a => "• " + a.Summary).Concat(moves.Select(m => "• " + m.Summary)).ToList();
         var details = lines.Count == 0 ? "Nothing changed significantly this week." : string.Join("\n", lines);
         var data = new DigestWeeklyData(week, weekStart.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), weekEnd.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
@@ -156,6 +158,32 @@ public sealed class AlertNotifier(IServiceScopeFactory scopes, Db db, Writer wri
             c.Execute(InsertDigestSql, new { week, now = Clock.Now(), eventId }, t);
             return eventId is not null;
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// The three competitors whose win rate moved most between the week before and this week (at least 10 decided deals in
+    /// each), shown with their n; marked "not an alert" unless they are alerts too.
+    /// </summary>
+    private static async Task<List<DigestMove>> WinRateMovesAsync(ISender sender, DateOnly weekStart, DateOnly weekEnd, HashSet<string> alerted, CancellationToken cancellationToken)
+    {
+        const int minDecided = 10;
+        var trend = await sender.Send(new GetCompetitorTrend(new TrendParameters
+        {
+            Granularity = "week",
+            From = weekStart.AddDays(-7).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            To = weekEnd.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        }, null), cancellationToken);
+        var thisWeek = Statistics.PeriodLabel(weekStart, Granularity.Week);
+        var lastWeek = Statistics.PeriodLabel(weekStart.AddDays(-7), Granularity.Week);
+        return trend.Rows.Where(r => r.Competitor is not null && r.Period == thisWeek && r.WinRate.N >= minDecided)
+            .Select(now => (Now: now, Before: trend.Rows.FirstOrDefault(b => b.Period == lastWeek && b.Competitor == now.Competitor)))
+            .Where(x => x.Before is { } b && b.WinRate.N >= minDecided)
+            .Select(x => (x.Now, Before: x.Before!, Delta: x.Now.WinRate.Value!.Value - x.Before!.WinRate.Value!.Value))
+            .OrderByDescending(x => Math.Abs(x.Delta)).ThenBy(x => x.Now.Competitor!.Name, StringComparer.Ordinal)
+            .Take(3)
+            .Select(x => new DigestMove("win_rate", x.Now.Competitor!.Name, string.Create(CultureInfo.InvariantCulture,
+                $"Win rate against {x.Now.Competitor!.Name}: {x.Before.WinRate.Value * 100:0.#}% (n = {x.Before.WinRate.N}) → {x.Now.WinRate.Value * 100:0.#}% (n = {x.Now.WinRate.N}){(alerted.Contains(x.Now.Competitor!.Name) ? "." : " (not an alert).")}")))
+            .ToList();
     }
 
     private static string Count(int n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";
