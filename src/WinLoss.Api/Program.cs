@@ -10,6 +10,7 @@ using WinLoss.Api.Features.Pages;
 using WinLoss.Api.Features.Reports;
 using WinLoss.Api.Features.Taxonomy;
 using WinLoss.Api.Features.Users;
+using WinLoss.Api.Features.Webhooks;
 using WinLoss.Api.Features.Trends;
 using WinLoss.Api.Infrastructure.Auth;
 using WinLoss.Api.Infrastructure.Behaviors;
@@ -61,6 +62,7 @@ builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
 builder.Services.AddAuthorization(Policies.Add);
 builder.Services.AddWinLossRateLimiting(settings.RateLimitPerMinute);
 
+builder.Services.AddWebhooks(builder.Configuration);
 builder.Services.AddEndpointsApiExplorer();
 builder.Services.AddWinLossSwagger();
 
@@ -97,5 +99,6 @@ app.MapTaxonomyEndpoints();
 app.MapTrendEndpoints();
 app.MapExportEndpoints();
 app.MapImportEndpoints();
+app.MapWebhookEndpoints();
 
 app.Run();

@@ -19,6 +19,7 @@ public static class Policies
     public const string ExportReports = nameof(ExportReports);
     public const string ExportTrends = nameof(ExportTrends);
     public const string ImportCrm = nameof(ImportCrm);
+    public const string ManageWebhooks = nameof(ManageWebhooks);
     public const string Admin = nameof(Admin);
     public const string Authenticated = nameof(Authenticated);
 
@@ -35,6 +36,7 @@ public static class Policies
         [ExportReports] = [Roles.Analyst, Roles.Admin],
         [ExportTrends] = [Roles.Marketing, Roles.Analyst, Roles.Admin],
         [ImportCrm] = [Roles.Analyst, Roles.Admin],
+        [ManageWebhooks] = [Roles.Analyst, Roles.Admin],
         [Admin] = [Roles.Admin],
         [Authenticated] = Roles.All,
     };
