@@ -64,7 +64,8 @@ public static class ClosedDealStore
     public static (long Id, DealChange Change) Record(SqliteConnection c, SqliteTransaction t, ClosedDealRow row, long repId,
         string source, long by, string now, bool checkReport)
     {
-        if (checkReport && c.QuerySingleOrDefault<RepReport>(RepReportSql, new { dealId = row.DealId }, t) is { } report)
+        var report = c.QuerySingleOrDefault<RepReport>(RepReportSql, new { dealId = row.DealId }, t);
+        if (checkReport && report is not null)
         {
             if (report.Outcome != row.Outcome)
                 throw Conflict(row.DealId, report, "outcome", $"Deal '{row.DealId}' already has a rep's report (id {report.Id}) with outcome {report.Outcome}, not {row.Outcome}; correct the CRM or amend the report.");
@@ -82,12 +83,27 @@ public static class ClosedDealStore
         {
             var id = c.Insert(t, InsertSql, args);
             ChangeLog.Record(c, t, ClosedDealProjection.EntityName, id);
+            if (report is null) Requested(c, t, row, repId);
             return (id, DealChange.Created);
         }
         if (CryptographicOperations.FixedTimeEquals(existing.RowHash, hash)) return (existing.Id, DealChange.Unchanged);
         c.Execute(UpdateSql, args, t);
         ChangeLog.Record(c, t, ClosedDealProjection.EntityName, existing.Id);
         return (existing.Id, DealChange.Updated);
+    }
+
+    /// <summary>report.requested for webhooks (docs/webhooks.md): a new closed deal waits for its rep's report.</summary>
+    private static void Requested(SqliteConnection c, SqliteTransaction t, ClosedDealRow row, long repId)
+    {
+        var outcome = row.Outcome.Replace('_', ' ');
+        var account = row.Account is null ? "" : ", " + row.Account;
+        Webhooks.WebhookOutbox.Raise(c, t, Webhooks.WebhookEvents.ReportRequested, new
+        {
+            dealId = row.DealId, outcome = row.Outcome, closedOn = row.ClosedOn, repId, account = row.Account,
+            amount = ClosedDealRow.Money(row.AmountCents), currency = row.Currency, competitor = row.Competitor,
+            summary = $"Please report deal {row.DealId} ({outcome}, closed {row.ClosedOn}{account}).",
+            url = "/app/report",
+        });
     }
 
     private static ConflictException Conflict(string dealId, RepReport report, string field, string message) =>

@@ -103,6 +103,7 @@ public sealed class FileReportHandler(Writer writer, IdempotencyKeys inFlight) :
         Coverage.ReportRequests.BeforeRepReport(c, t, prepared.Row.DealId, repId, caller.UserId); // a CRM import of this deal gives way
         var report = ReportStore.Insert(c, t, prepared, caller.UserId, Clock.Now(), out var written, out var json);
         ReportEvents.Written(c, t, written);
+        Webhooks.WebhookOutbox.ReportFiled(c, t, report);
         return new FileReportResult(report, false, json);
     }
 

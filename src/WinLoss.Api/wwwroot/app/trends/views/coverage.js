@@ -10,7 +10,7 @@ import { panel, table, rateCell } from "/app/trends/ui.js";
 const rate = (c) => rateCell(c && { value: c.rate, ci95: c.ci95, lowSample: c.lowSample });
 const days = (v) => (v === null || v === undefined ? "–" : `${v} d`);
 const biasCell = (b) => (b.warning
-  ? el("span", { class: "badge bias", title: `z = ${b.z}` }, `bias: wins ${pct(b.winCoverage, 0)}, losses ${pct(b.lossCoverage, 0)}`)
+  ? el("span", { class: "badge up", title: `z = ${b.z}` }, `bias: wins ${pct(b.winCoverage, 0)}, losses ${pct(b.lossCoverage, 0)}`)
   : (b.z === null ? "–" : `z = ${b.z}`));
 
 function coverageColumns(first) {
@@ -40,7 +40,7 @@ function metricCell(m) {
   const parts = [el("span", { class: "rate" }, pct(m.share, 0)), el("span", { class: "ci" }, ` n=${num(m.n)}`)];
   if (m.flagged) {
     parts.push(" ", el("span", {
-      class: "badge " + (m.worse ? "bias" : "low"),
+      class: "badge " + (m.worse ? "up" : "low"),
       title: `team ${pct(m.teamShare, 0)} of ${num(m.teamN)}, z = ${m.z}`,
     }, m.worse ? "worse than team" : "better than team"));
   }
