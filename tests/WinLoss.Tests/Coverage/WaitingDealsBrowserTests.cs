@@ -76,4 +76,35 @@ public sealed class WaitingDealsBrowserTests(BrowserFixture browser) : IClassFix
         Assert.Equal("reported", closed["status"]!.GetValue<string>());
         Assert.Empty(errors);
     }
+
+    [Fact]
+    public async Task The_dashboards_coverage_view_shows_the_bias_warning_and_data_quality_to_an_analyst()
+    {
+        using var admin = browser.Service.Client();
+        var email = $"rep-{Guid.NewGuid():N}@example.com";
+        var created = await admin.PostAsync("/api/v1/users", Http.Json(new { email, displayName = "Skippy Losses", role = "rep", team = "North" }));
+        var key = (string)(await created.ReadJson())["key"]!["key"]!;
+        var closedOn = DateTime.UtcNow.AddDays(-1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var deals = Enumerable.Range(0, 12).SelectMany(i => new object[]
+        {
+            new { dealId = $"DW-{i}-{email[4..10]}", outcome = "won", closedOn, rep = email },
+            new { dealId = $"DL-{i}-{email[4..10]}", outcome = "lost", closedOn, rep = email },
+        }).ToArray();
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync("/api/v1/deals/closed/batch", Http.Json(new { deals }))).StatusCode);
+        using var rep = browser.Service.Client(key);
+        for (var i = 0; i < 12; i++)
+            Assert.Equal(HttpStatusCode.Created, (await rep.PostReport(Http.Report($"DW-{i}-{email[4..10]}", r => { r["outcome"] = "won"; r["closedOn"] = closedOn; r.Remove("reasons"); }))).StatusCode);
+
+        await using var context = await browser.LaptopAsync();
+        await context.AddInitScriptAsync($"localStorage.setItem('winloss.apiKey', {JsonSerializer.Serialize(TestApp.AdminKey)});");
+        var page = await context.NewPageAsync();
+        var errors = new List<string>();
+        page.PageError += (_, e) => errors.Add(e);
+        await page.GotoAsync("/app/trends?view=coverage");
+        await page.WaitForSelectorAsync("#view[data-ready]", new() { Timeout = 20000, State = WaitForSelectorState.Attached });
+        await Assertions.Expect(page.Locator(".coverage-warnings")).ToContainTextAsync("Skippy Losses: 100% of won deals reported but 0% of lost deals");
+        await Assertions.Expect(page.Locator("#p-data-quality-per-rep")).ToBeVisibleAsync();
+        await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, "dashboard-coverage.png"), FullPage = true });
+        Assert.Empty(errors);
+    }
 }

@@ -54,7 +54,7 @@ export async function render(state, root, me) {
   const summary = o.coverage.known
     ? `Reports cover ${pct(o.coverage.rate, 0)} of ${num(o.coverage.known)} closed deals known from the CRM — ` +
       `${pct(o.outcomes.won.coverage.rate, 0)} of won, ${pct(o.outcomes.lost.coverage.rate, 0)} of lost` +
-      (o.medianDaysToReport === null ? "." : `; median ${o.medianDaysToReport} days from close to report.`)
+      (o.medianDaysToReport === null ? "." : `; median ${o.medianDaysToReport} ${o.medianDaysToReport === 1 ? "day" : "days"} from close to report.`)
     : "No closed deals are known for these filters: import CRM history or push closed deals (POST /api/v1/deals/closed).";
   root.append(panel("Coverage", {
     wide: true,
