@@ -58,6 +58,10 @@ public static class ContractMatrix
         ("GET", "/api/v1/me", All),
         // webhooks (issue 18): analyst+
         ("GET|" + Write, "/api/v1/webhooks/**", AnalystUp),
+        // closed deals from the CRM (issue 20): push and read analyst+ (as the CRM import); the waiting list: who files reports
+        ("GET|POST", "/api/v1/deals/closed/**", AnalystUp),
+        ("GET", "/api/v1/deals/waiting", FileReports),
+        ("GET", "/api/v1/diagnostics/**", AnalystUp),
     ];
 
     public static string Normalize(string rawPattern)

@@ -86,7 +86,7 @@ public sealed class ListWaitingDealsHandler(Db db) : IQueryHandler<ListWaitingDe
             .WithName("ListWaitingDeals")
             .WithSummary("Closed deals waiting for their rep's report")
             .WithDescription("A rep gets their own; analysts and admins any rep's (repId) or all. limit 1-500, default 100.")
-            .RequireAuthorization(Policies.Authenticated)
+            .RequireAuthorization(Policies.FileReport) // who files reports: reps (their own), analysts and admins (any rep's)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden);
 
