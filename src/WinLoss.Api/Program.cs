@@ -31,6 +31,7 @@ builder.Services.AddSingleton<Writer>();
 builder.Services.AddSingleton<KeyCache>();
 builder.Services.AddSingleton<TaxonomyCache>();
 builder.Services.AddSingleton<IdempotencyKeys>();
+builder.Services.AddSingleton<StorageHealth>();
 
 builder.Services.AddMediator((MediatorOptions options) =>
 {
