@@ -24,6 +24,7 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(
     builder.WebHost.UseUrls("http://localhost:5080");
 builder.Logging.AddWinLossLogging();
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 64 * 1024 * 1024);
+builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(listen => listen.UseProblemBodiesForServerErrors()));
 
 var dbPath = builder.Configuration["WINLOSS_DB"] ?? Environment.GetEnvironmentVariable("WINLOSS_DB") ?? "./data/winloss.db";
 builder.Services.AddSingleton(new Db(dbPath));

@@ -54,7 +54,7 @@ public sealed class CsvReader(TextReader reader, int maxFieldLength = CsvReader.
                 if (ch == '\uFEFF') continue;
             }
             any = true;
-            if (++length > maxRecordLength) TooLarge($"The record is longer than {maxRecordLength:N0} characters.");
+            if (++length > maxRecordLength && _tooLarge is null) TooLarge($"The record is longer than {maxRecordLength:N0} characters.");
             if (quoted)
             {
                 if (ch == '"')

@@ -61,7 +61,7 @@ public sealed class ProblemDetailsExceptionHandler(
     private static HttpValidationProblemDetails Validation(ValidationException exception)
     {
         var errors = exception.Errors
-            .GroupBy(e => ToCamelPath(e.PropertyName), StringComparer.Ordinal)
+            .GroupBy(e => e.CustomState == Invalid.VerbatimPath ? e.PropertyName : ToCamelPath(e.PropertyName), StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Select(e => e.ErrorMessage).Distinct().ToArray(), StringComparer.Ordinal);
         return new HttpValidationProblemDetails(errors)
         {

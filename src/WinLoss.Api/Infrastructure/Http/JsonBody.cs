@@ -52,7 +52,7 @@ public static class JsonBody
         }
         catch (JsonException ex)
         {
-            throw Invalid.Field(PathOf(ex.Path), Describe(ex));
+            throw Invalid.JsonPath(PathOf(ex.Path), Describe(ex));
         }
         return value is null ? throw Invalid.Field("$", "A JSON object is required.") : (value, raw);
     }
