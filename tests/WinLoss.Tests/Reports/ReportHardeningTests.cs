@@ -94,6 +94,7 @@ public sealed class ReportHardeningTests(TestApp app) : IClassFixture<TestApp>
         Assert.False(problem.ContainsKey("existingReportId"), problem.ToJsonString());
         Assert.False(problem.ContainsKey("existing"), problem.ToJsonString());
         Assert.DoesNotContain($"/api/v1/reports/{id}", problem.ToJsonString());
+        Assert.Equal("deal_taken", problem["code"]!.GetValue<string>()); // the offline form's outbox: act on it, do not retry
 
         // Alice (the owner) and an analyst (reads all) are shown the report.
         var alices = await (await app.Client(alice).PostReport(Http.Report(deal))).ReadJson();

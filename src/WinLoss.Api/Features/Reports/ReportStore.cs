@@ -344,15 +344,19 @@ public static class ReportStore
 public sealed class DealTakenException(string dealId, long? existingId, long? existingRepId)
     : ProblemException(StatusCodes.Status409Conflict, "Conflict", $"A report for deal '{dealId}' already exists.")
 {
+    /// <summary>Tells a taken deal (act on it) from an Idempotency-Key still in flight (retry): the offline form's outbox uses it.</summary>
+    public const string Code = "deal_taken";
+
     public long? ExistingId { get; } = existingId;
     public long? ExistingRepId { get; } = existingRepId;
 
     public ProblemException For(Infrastructure.Auth.Caller caller)
     {
         if (ExistingId is not { } id || (caller.IsRep && ExistingRepId != caller.UserId))
-            return new ConflictException(Detail + " It is not one you can see; ask an analyst.");
+            return new ConflictException(Detail + " It is not one you can see; ask an analyst.", new Dictionary<string, object?> { ["code"] = Code });
         return new ConflictException(Detail, new Dictionary<string, object?>
         {
+            ["code"] = Code,
             ["existingReportId"] = id,
             ["existing"] = $"/api/v1/reports/{id}",
         });

@@ -499,6 +499,9 @@ function conflictErrors(item) {
   if (item.httpStatus === 409 && item.existingReportId) {
     return { dealId: [`A report for this deal already exists (report #${item.existingReportId}). Check the deal ID.`] };
   }
+  if (item.httpStatus === 409 && item.dealTaken) {
+    return { dealId: ["Someone else has already filed a report for this deal. Check the deal ID, or ask an analyst."] };
+  }
   return item.errors;
 }
 
