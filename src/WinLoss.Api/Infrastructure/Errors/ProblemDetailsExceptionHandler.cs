@@ -11,7 +11,11 @@ public sealed class ProblemDetailsExceptionHandler(
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
-        var diskFull = exception is StorageFullException || StorageHealth.IsDiskFull(exception);
+        // A SQLite error while the disk is known to be full is that fault too: after SQLITE_FULL, SQLite may have rolled the
+        // transaction back itself, and the writer's own "ROLLBACK TO" then fails with "no transaction is active", which is
+        // what the other jobs of the batch see.
+        var diskFull = exception is StorageFullException || StorageHealth.IsDiskFull(exception)
+            || (exception is Microsoft.Data.Sqlite.SqliteException && storage.Problem() is not null);
         if (diskFull)
         {
             storage.MarkFull();

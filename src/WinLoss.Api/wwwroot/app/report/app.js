@@ -500,7 +500,7 @@ function conflictErrors(item) {
     return { dealId: [`A report for this deal already exists (report #${item.existingReportId}). Check the deal ID.`] };
   }
   if (item.httpStatus === 409 && item.dealTaken) {
-    return { dealId: ["Someone else has already filed a report for this deal. Check the deal ID, or ask an analyst."] };
+    return { dealId: ["A report for this deal already exists, filed by someone else. Check the deal ID, or ask an analyst."] };
   }
   return item.errors;
 }
