@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Authorization;
 namespace WinLoss.Api.Infrastructure.Auth;
 
 /// <summary>
-/// The permission matrix of contract section 2, in one place: one named policy per action.
+/// The permission matrix (README "Roles", docs/api-guide.md#users-roles-and-api-keys), in one place: one named policy per action.
 /// Ownership rules that need the data (a rep's own report, the 14-day amend window) live in the handlers.
 /// </summary>
 public static class Policies
@@ -19,6 +19,7 @@ public static class Policies
     public const string ExportReports = nameof(ExportReports);
     public const string ExportTrends = nameof(ExportTrends);
     public const string ImportCrm = nameof(ImportCrm);
+    public const string ManageWebhooks = nameof(ManageWebhooks);
     public const string Admin = nameof(Admin);
     public const string Authenticated = nameof(Authenticated);
 
@@ -35,6 +36,7 @@ public static class Policies
         [ExportReports] = [Roles.Analyst, Roles.Admin],
         [ExportTrends] = [Roles.Marketing, Roles.Analyst, Roles.Admin],
         [ImportCrm] = [Roles.Analyst, Roles.Admin],
+        [ManageWebhooks] = [Roles.Analyst, Roles.Admin],
         [Admin] = [Roles.Admin],
         [Authenticated] = Roles.All,
     };
