@@ -2,6 +2,7 @@ using FluentValidation;
 using Mediator;
 using Microsoft.AspNetCore.Authentication;
 using WinLoss.Api.Features.AuditLog;
+using WinLoss.Api.Features.BuyerFeedback;
 using WinLoss.Api.Features.Competitors;
 using WinLoss.Api.Features.Exports;
 using WinLoss.Api.Features.Health;
@@ -52,6 +53,7 @@ builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
     .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
 builder.Services.AddAuthorization(Policies.Add);
 builder.Services.AddWinLossRateLimiting(RateLimiting.ReadLimit(builder.Configuration));
+builder.Services.AddBuyerFeedback(builder.Configuration);
 
 builder.Services.AddEndpointsApiExplorer();
 builder.Services.AddWinLossSwagger();
@@ -89,5 +91,6 @@ app.MapTaxonomyEndpoints();
 app.MapTrendEndpoints();
 app.MapExportEndpoints();
 app.MapImportEndpoints();
+app.MapBuyerFeedbackEndpoints();
 
 app.Run();
