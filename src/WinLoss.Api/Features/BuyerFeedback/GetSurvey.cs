@@ -18,7 +18,7 @@ public sealed record SurveyChoice(string Code, string Label);
 public sealed class GetSurveyHandler(Db db) : IQueryHandler<GetSurvey, SurveyDto>
 {
     private const string OpenSql = "SELECT expires_at FROM survey_links WHERE token_hash = @hash AND used_at IS NULL AND expires_at > @now";
-    private const string ReasonsSql = "SELECT code AS Code, label AS Label FROM reason_categories ORDER BY seeded DESC, rowid";
+    private const string ReasonsSql = "SELECT code AS Code, label AS Label FROM reason_categories ORDER BY created_at, code";
 
     // The buyer's words for the seeded reasons (the taxonomy's labels are written for analysts).
     private static readonly Dictionary<string, string> BuyerWording = new(StringComparer.Ordinal)
@@ -36,6 +36,8 @@ public sealed class GetSurveyHandler(Db db) : IQueryHandler<GetSurvey, SurveyDto
         ["support"] = "Support and service",
         ["other"] = "Something else",
     };
+
+    private static readonly List<string> Order = [.. BuyerWording.Keys];
 
     private static readonly SurveyChoice[] Decisions =
     [
@@ -64,6 +66,8 @@ public sealed class GetSurveyHandler(Db db) : IQueryHandler<GetSurvey, SurveyDto
         var expiresAt = await connection.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(OpenSql, new { hash, now }, cancellationToken: cancellationToken))
             ?? throw Survey.NotOpen(connection, null, hash, now);
         var reasons = (await connection.QueryAsync<SurveyChoice>(new CommandDefinition(ReasonsSql, cancellationToken: cancellationToken)))
+            .OrderBy(r => r.Code == "other" ? 2 : BuyerWording.ContainsKey(r.Code) ? 0 : 1)
+            .ThenBy(r => Order.IndexOf(r.Code))
             .Select(r => BuyerWording.TryGetValue(r.Code, out var wording) ? r with { Label = wording } : r).ToList();
         return new SurveyDto(expiresAt, Decisions, reasons, RoleChoices, AnswerSurveyValidator.MaxReasons);
     }
