@@ -38,6 +38,7 @@ public static class BuyerFeedbackEndpoints
         GetBuyerFeedbackHandler.Map(feedback);
         DeleteBuyerFeedbackHandler.Map(feedback);
         CreateSurveyLinkHandler.Map(app.MapGroup("/api/v1/deals/{dealId}/survey-links").WithTags("Buyer feedback"));
+        GetCalibrationHandler.Map(app);
         ExportBuyerFeedbackHandler.Map(app.MapGroup("/api/v1/exports").WithTags("Exports"));
         GetSurveyHandler.Map(app);
         AnswerSurveyHandler.Map(app);
