@@ -130,6 +130,12 @@ public sealed class CalibrationApiTests(BuyerFeedbackApp fixture) : IClassFixtur
             Assert.InRange(row["calibratedShare"]!.GetValue<double>(), ci[0]!.GetValue<double>(), ci[1]!.GetValue<double>());
         }
         Assert.Equal(6, r["calibrated"]!["pairedDeals"]!.GetValue<long>());
+
+        var csv = await fixture.Client(marketing).GetAsync($"/api/v1/trends/calibration?region={prefix}&format=csv");
+        Assert.Equal("text/csv", csv.Content.Headers.ContentType!.MediaType);
+        var lines = (await csv.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("category,repDeals,repShare,", lines[0]);
+        Assert.Contains(lines, l => l.StartsWith("price,6,0.6,", StringComparison.Ordinal) && l.Contains(",0.15,", StringComparison.Ordinal));
     }
 
     [Fact]

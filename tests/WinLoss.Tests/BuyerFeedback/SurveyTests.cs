@@ -93,6 +93,34 @@ public sealed class SurveyTests(BuyerFeedbackApp fixture) : IClassFixture<BuyerF
     }
 
     [Fact]
+    public async Task An_analyst_sees_each_links_state_and_can_close_an_open_link()
+    {
+        var (analystId, analyst) = App.SeedUser("analyst");
+        var deal = NewDeal();
+        var answered = await fixture.NewLinkAsync(analyst, deal);
+        var revoked = await fixture.NewLinkAsync(analyst, deal);
+        await fixture.NewLinkAsync(analyst, deal);
+        var anonymous = fixture.Client(null);
+        Assert.Equal(HttpStatusCode.Created, (await anonymous.PostAsync($"/survey/{answered}/answers", Http.Json(BuyerFeedbackApp.Answer().ToJsonString()))).StatusCode);
+        var client = fixture.Client(analyst);
+        var links = (await (await client.GetAsync($"/api/v1/deals/{deal}/survey-links")).ReadJson()).AsArray();
+        Assert.Equal(["used", "open", "open"], links.Select(l => l!["state"]!.GetValue<string>()));
+        Assert.NotNull(links[0]!["feedbackId"]);
+        Assert.DoesNotContain(answered, links.ToJsonString());
+
+        var second = links[1]!["id"]!.GetValue<long>();
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/api/v1/deals/{deal}/survey-links/{second}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await client.DeleteAsync($"/api/v1/deals/{deal}/survey-links/{links[0]!["id"]}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.DeleteAsync($"/api/v1/deals/OTHER/survey-links/{second}")).StatusCode);
+        var closed = await anonymous.GetAsync($"/survey/{revoked}/questions");
+        Assert.Equal(HttpStatusCode.Gone, closed.StatusCode);
+        Assert.Equal("expired", (await closed.ReadJson())["state"]!.GetValue<string>());
+        Assert.Equal(["used", "expired", "open"], (await (await client.GetAsync($"/api/v1/deals/{deal}/survey-links")).ReadJson()).AsArray().Select(l => l!["state"]!.GetValue<string>()));
+        using var db = App.OpenDb();
+        Assert.Equal(1, db.ExecuteScalar<long>("SELECT COUNT(*) FROM audit_log WHERE action = 'survey_link.revoked' AND user_id = @analystId", new { analystId }));
+    }
+
+    [Fact]
     public async Task The_survey_answers_the_same_whether_or_not_the_deal_exists_and_never_names_it()
     {
         var (_, analyst) = App.SeedUser("analyst");

@@ -35,7 +35,7 @@ public static class ContractMatrix
         // buyer feedback (issue 19): read marketing+, write analyst+; the rep-vs-buyer calibration report: marketing+
         ("GET", "/api/v1/deals/{}/buyer-feedback/**", MarketingUp),
         (Write, "/api/v1/deals/{}/buyer-feedback/**", AnalystUp),
-        ("POST", "/api/v1/deals/{}/survey-links", AnalystUp),
+        ("GET|" + Write, "/api/v1/deals/{}/survey-links/**", AnalystUp),
         ("GET", "/api/v1/trends/calibration", MarketingUp),
         ("GET", "/api/v1/exports/buyer-feedback", AnalystUp),
         // trends and competitor profiles: everyone

@@ -37,7 +37,10 @@ public static class BuyerFeedbackEndpoints
         ListBuyerFeedbackHandler.Map(feedback);
         GetBuyerFeedbackHandler.Map(feedback);
         DeleteBuyerFeedbackHandler.Map(feedback);
-        CreateSurveyLinkHandler.Map(app.MapGroup("/api/v1/deals/{dealId}/survey-links").WithTags("Buyer feedback"));
+        var links = app.MapGroup("/api/v1/deals/{dealId}/survey-links").WithTags("Buyer feedback");
+        CreateSurveyLinkHandler.Map(links);
+        ListSurveyLinksHandler.Map(links);
+        RevokeSurveyLinkHandler.Map(links);
         GetCalibrationHandler.Map(app);
         ExportBuyerFeedbackHandler.Map(app.MapGroup("/api/v1/exports").WithTags("Exports"));
         GetSurveyHandler.Map(app);

@@ -18,7 +18,8 @@ namespace WinLoss.Api.Features.BuyerFeedback;
 /// A deal with several buyer feedbacks counts its latest (by interviewedOn, then id).
 /// </summary>
 public sealed record GetCalibration(
-    string? From, string? To, string? Segment, string? Region, string? Product, string? Industry, string? Stage, string? Outcome, string? MinSample)
+    string? From, string? To, string? Segment, string? Region, string? Product, string? Industry, string? Stage, string? Outcome, string? MinSample,
+    string? Format = null)
     : IQuery<CalibrationDto>
 {
     public string OutcomeOrDefault => Outcome ?? "lost";
@@ -43,6 +44,7 @@ public sealed class GetCalibrationValidator : AbstractValidator<GetCalibration>
         RuleFor(x => x.Industry).Must(Text).WithMessage("industry must be 1 to 100 characters of text.").OverridePropertyName("industry");
         RuleFor(x => x.MinSample).Must(v => v is null || (int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var m) && m is >= 1 and <= 1_000_000))
             .WithMessage("minSample must be an integer from 1 to 1000000.").OverridePropertyName("minSample");
+        RuleFor(x => x.Format).Must(v => v is null or "json" or "csv").WithMessage("format must be json or csv.").OverridePropertyName("format");
     }
 
     private static bool Text(string? v) => v is null || (!string.IsNullOrWhiteSpace(v) && v.Trim().Length <= 100 && ReportRules.IsSingleLine(v));
@@ -116,10 +118,42 @@ public sealed class GetCalibrationHandler(Db db) : IQueryHandler<GetCalibration,
                 "and team (lowSample below minSample). Then the rep-reported primary-reason shares of all deals, calibrated by the paired deals' " +
                 "confusion matrix, with a bootstrap 95% interval and a statement of how many paired deals it rests on.")
             .RequireAuthorization(Policies.ReadCalibration)
+            .Produces<CalibrationDto>(StatusCodes.Status200OK)
+            .Produces(StatusCodes.Status200OK, typeof(string), "text/csv")
             .ProducesValidationProblem();
 
-    private static async Task<Ok<CalibrationDto>> Endpoint(
+    /// <summary>format=csv: one row per reason, the calibrated shares of all deals beside the paired-deal comparison.</summary>
+    public static readonly string[] CsvColumns =
+    [
+        "category", "repDeals", "repShare", "repShareLow", "repShareHigh", "calibratedShare", "calibratedLow", "calibratedHigh", "calibrated",
+        "pairedDeals", "pairedRepShare", "pairedBuyerShare", "repOnly", "buyerOnly", "test", "pValue",
+    ];
+
+    private static async Task<IResult> Endpoint(
         string? from, string? to, string? segment, string? region, string? product, string? industry, string? stage, string? outcome, string? minSample,
-        ISender sender, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await sender.Send(new GetCalibration(from, to, segment, region, product, industry, stage, outcome, minSample), cancellationToken));
+        string? format, HttpContext http, ISender sender, CancellationToken cancellationToken)
+    {
+        var result = await sender.Send(new GetCalibration(from, to, segment, region, product, industry, stage, outcome, minSample, format), cancellationToken);
+        if (format != "csv") return TypedResults.Ok(result);
+        var response = http.Response;
+        response.ContentType = "text/csv; charset=utf-8";
+        response.Headers.ContentDisposition = $"attachment; filename=\"calibration-{result.Outcome}.csv\"";
+        var calibrated = result.Calibrated.Rows.ToDictionary(r => r.Category, StringComparer.Ordinal);
+        var paired = result.Reasons.ToDictionary(r => r.Category, StringComparer.Ordinal);
+        await using (var csv = new Infrastructure.Csv.CsvWriter(response.Body))
+        {
+            csv.Header(CsvColumns);
+            foreach (var category in calibrated.Keys.Concat(paired.Keys.Where(k => !calibrated.ContainsKey(k))))
+            {
+                var c = calibrated.GetValueOrDefault(category);
+                var p = paired.GetValueOrDefault(category);
+                csv.Text(category).Number(c?.RepDeals ?? 0).Number(c?.RepShare ?? 0).Number(c?.RepCi95[0]).Number(c?.RepCi95[1])
+                    .Number(c?.CalibratedShare).Number(c?.Ci95?[0]).Number(c?.Ci95?[1]).Bool(c?.Calibrated)
+                    .Number(result.PairedDeals).Number(p?.RepShare).Number(p?.BuyerShare).Number(p?.RepOnly).Number(p?.BuyerOnly).Text(p?.Test).Number(p?.PValue);
+                await csv.EndRowAsync(cancellationToken);
+            }
+            await csv.FlushAsync(cancellationToken);
+        }
+        return Results.Empty;
+    }
 }
