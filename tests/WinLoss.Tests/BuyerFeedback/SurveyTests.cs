@@ -73,6 +73,21 @@ public sealed class SurveyTests(BuyerFeedbackApp fixture) : IClassFixture<BuyerF
     }
 
     [Fact]
+    public async Task Answers_sent_at_once_on_one_link_store_exactly_one_feedback()
+    {
+        var (_, analyst) = App.SeedUser("analyst");
+        var deal = NewDeal();
+        var token = await fixture.NewLinkAsync(analyst, deal);
+        var anonymous = fixture.Client(null);
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ =>
+            anonymous.PostAsync($"/survey/{token}/answers", Http.Json(BuyerFeedbackApp.Answer().ToJsonString()))));
+        Assert.Equal(1, responses.Count(r => r.StatusCode == HttpStatusCode.Created));
+        Assert.Equal(7, responses.Count(r => r.StatusCode == HttpStatusCode.Gone));
+        using var db = App.OpenDb();
+        Assert.Equal(1, db.ExecuteScalar<long>("SELECT COUNT(*) FROM buyer_feedback WHERE deal_id = @deal", new { deal }));
+    }
+
+    [Fact]
     public async Task An_expired_link_says_so_kindly_and_stores_nothing()
     {
         var (_, analyst) = App.SeedUser("analyst");
