@@ -42,6 +42,7 @@ public static class BuyerFeedbackEndpoints
         ListSurveyLinksHandler.Map(links);
         RevokeSurveyLinkHandler.Map(links);
         GetCalibrationHandler.Map(app);
+        ImportBuyerFeedbackHandler.Map(app.MapGroup("/api/v1/imports"));
         ExportBuyerFeedbackHandler.Map(app.MapGroup("/api/v1/exports").WithTags("Exports"));
         GetSurveyHandler.Map(app);
         AnswerSurveyHandler.Map(app);
