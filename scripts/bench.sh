@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks. Each prints its figures beside a baseline measured in the same run (the machine is shared and noisy).
 #   scripts/bench.sh intake    report intake throughput/latency vs a bare 201 endpoint (wrk, 32 connections)
-#   scripts/bench.sh trends    trend queries at 1M reports vs raw GROUP BY, and 1M vs 10k (REPORTS=... to change)
+#   scripts/bench.sh trends    every trend endpoint over HTTP at 1M reports (read side) vs raw GROUP BY; rebuild time, RSS
 #   scripts/bench.sh export    CSV export of 1M reports vs sqlite3 -csv, and memory growth
 #   scripts/bench.sh taxonomy  competitor list, unmatched triage and re-attributing writes at 1M reports
 #   scripts/bench.sh writer    writer CPU per filed report vs a minimal durable write

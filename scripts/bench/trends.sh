@@ -1,21 +1,93 @@
 #!/usr/bin/env bash
-# Trend benchmark: seeds REPORTS (default 1,000,000) and 10,000 reports with a fixed-seed bulk generator
-# (25 competitors with 1/k skew, 3 years, 3 segments, 5 regions; direct SQLite bulk inserts, then a read-model
-# rebuild), then times the competitor trend (month, 3 years) and the objection trend in-process through their query
-# handlers, p50/p95, beside a plain SQL GROUP BY over the raw report tables of the same database, same run.
-#   REPORTS=1000000 scripts/bench.sh trends
+# Trend queries over HTTP, answered by the read side, at REPORTS (default 1,000,000) seeded reports.
+# Seeds the write store with scripts/bench/seed-reports.sh, starts the service (Release), which rebuilds the read side
+# from the write store (time and RSS reported), then times every trend endpoint and the competitor profile with 0-3
+# filters, week/month/quarter and cut periods (RUNS per query, p50/p95), beside a raw SQL GROUP BY on the write store
+# (sqlite3, same run) and beside the figures of the code before the read side (issue 15, same machine class).
+#   REPORTS=1000000 RUNS=7 scripts/bench.sh trends
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-REPORTS=${REPORTS:-1000000}; SMALL=${SMALL:-10000}
-dotnet build scripts/bench/TrendsBench -c Release -nologo -v q >/dev/null
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-run() { dotnet scripts/bench/TrendsBench/bin/Release/net10.0/TrendsBench.dll "$work/trends-$1.db" "$1" | grep '^RESULT'; }
-small=$(run "$SMALL"); echo "$small"
-big=$(run "$REPORTS"); echo "$big"
-get() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
-awk -v n="$REPORTS" -v s="$SMALL" \
-    -v c="$(get "$big" comp_p50)" -v o="$(get "$big" obj_p50)" -v rc="$(get "$big" rawcomp_p50)" -v ro="$(get "$big" rawobj_p50)" \
-    -v cs="$(get "$small" comp_p50)" -v os="$(get "$small" obj_p50)" 'BEGIN {
-  printf "at %d reports: competitor trend %.2f ms vs raw GROUP BY %.1f ms = %.0fx faster (target >= 20x)\n", n, c, rc, rc / c
-  printf "at %d reports: objection trend  %.2f ms vs raw GROUP BY %.1f ms = %.0fx faster (target >= 20x)\n", n, o, ro, ro / o
-  printf "latency %d vs %d reports: competitor %.2fx, objection %.2fx (target <= 2x)\n", n, s, c / cs, o / os }'
+REPORTS=${REPORTS:-1000000}; RUNS=${RUNS:-7}; PORT=${PORT:-5191}
+command -v sqlite3 >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sqlite3 >/dev/null)
+dotnet build src/WinLoss.Api -c Release -nologo -v q >/dev/null
+work=$(mktemp -d); pid=""
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
+db=$work/winloss.db; key=wl_bench_admin_key_0123456789abcdefghijklmnopqrstuv
+export WINLOSS_DB=$db WINLOSS_ADMIN_KEY=$key WINLOSS_RATE_LIMIT=1000000 ASPNETCORE_URLS=http://127.0.0.1:$PORT
+base=http://127.0.0.1:$PORT
+
+start() {
+  dotnet src/WinLoss.Api/bin/Release/net10.0/WinLoss.Api.dll >"$work/service.log" 2>&1 & pid=$!
+  for _ in $(seq 1 3600); do grep -q 'Read side ready' "$work/service.log" && return 0; sleep 0.5; done
+  echo "service did not get ready" >&2; tail -20 "$work/service.log" >&2; exit 1
+}
+stop() { kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""; }
+
+start; stop                                      # migrations and the admin
+t=$(date +%s.%N); bash scripts/bench/seed-reports.sh "$db" "$REPORTS"; seed=$(echo "$(date +%s.%N) - $t" | bc)
+rm -f "$db.readside"                             # the seeded rows bypassed the change log: rebuild from the write store
+start
+rebuild=$(sed -n 's/.*Read side rebuilt at change [0-9]* in \([0-9.]*\) s.*/\1/p' "$work/service.log" | tail -1)
+rss_start=$(( $(ps -o rss= -p "$pid") / 1024 ))
+
+queries=(
+  "competitors, month, no filter|/api/v1/trends/competitors"
+  "competitors, month, segment + region|/api/v1/trends/competitors?segment=smb&region=EMEA"
+  "competitors, week, segment|/api/v1/trends/competitors?granularity=week&segment=enterprise"
+  "competitors, quarter, 3 filters, cut|/api/v1/trends/competitors?granularity=quarter&segment=mid_market&region=APAC&product=Analytics&from=2024-02-15&to=2026-05-20"
+  "competitors, primaryOnly, cut month|/api/v1/trends/competitors?primaryOnly=true&from=2025-03-10&to=2025-09-17"
+  "objections, no filter|/api/v1/trends/objections"
+  "objections, competitor + segment|/api/v1/trends/objections?competitor=1&segment=smb"
+  "objections, week, industry, cut|/api/v1/trends/objections?granularity=week&industry=Finance&from=2025-01-08&to=2025-12-03"
+  "objections, quarter, 3 filters|/api/v1/trends/objections?granularity=quarter&segment=enterprise&region=NA%20East&stage=demo"
+  "reasons by competitor|/api/v1/trends/reasons"
+  "reasons by segment, region|/api/v1/trends/reasons?by=segment&region=LATAM"
+  "reasons by stage, won, cut|/api/v1/trends/reasons?by=stage&outcome=won&from=2024-06-15&to=2025-06-14"
+  "messages, all deals|/api/v1/trends/messages"
+  "messages by segment|/api/v1/trends/messages?by=segment"
+  "messages by stage, 2 filters|/api/v1/trends/messages?by=stage&region=EMEA&industry=Retail"
+  "lead sources|/api/v1/trends/lead-sources"
+  "lead sources, 3 filters|/api/v1/trends/lead-sources?segment=smb&region=APAC&product=Platform"
+  "collateral|/api/v1/trends/collateral"
+  "alerts, month|/api/v1/trends/alerts?to=2026-10-31"
+  "alerts, week, segment|/api/v1/trends/alerts?granularity=week&segment=smb&to=2026-10-28"
+  "competitor profile|/api/v1/competitors/1/profile"
+  "profile, quarter, 2 filters, cut|/api/v1/competitors/2/profile?granularity=quarter&segment=enterprise&region=EMEA&from=2024-01-20&to=2026-02-10"
+  "competitors CSV, 2 filters|/api/v1/trends/competitors?format=csv&segment=smb&stage=proposal"
+)
+declare -A before=(
+  ["competitors, month, no filter"]=60 ["competitors, month, segment + region"]=19700 ["competitors, week, segment"]=25600
+  ["objections, competitor + segment"]=29500 ["messages by segment"]=7100 ["competitor profile"]=6000
+  ["lead sources"]=2500 ["reasons by competitor"]=2000
+)
+ms() { curl -s -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $key" "$base$1" | awk '{ printf "%.1f\n", $1 * 1000 }'; }
+pct() { sort -n | awk -v p="$1" '{ a[NR] = $1 } END { i = int(p * (NR - 1) + 0.999999); if (i < 1) i = 1; if (p == 0.5) i = int((NR + 1) / 2); print a[i] }'; }
+all="$work/all.txt"; : >"$all"
+printf '\n%-44s %9s %9s %14s\n' "query (over HTTP, $REPORTS reports)" "p50 ms" "p95 ms" "before (ms)"
+for q in "${queries[@]}"; do
+  name=${q%%|*}; path=${q#*|}
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $key" "$base$path")
+  [ "$code" = 200 ] || { echo "$name: HTTP $code" >&2; exit 1; }
+  times=$(for _ in $(seq 1 "$RUNS"); do ms "$path"; done)
+  echo "$times" >>"$all"
+  printf '%-44s %9s %9s %14s\n' "$name" "$(pct 0.5 <<<"$times")" "$(pct 0.95 <<<"$times")" "${before[$name]:--}"
+done
+printf '%-44s %9s %9s\n' "ALL QUERIES" "$(pct 0.5 <"$all")" "$(pct 0.95 <"$all")"
+
+# The same questions as plain SQL over the write store (sqlite3 on the same file, best of 3).
+raw() {
+  local best=999999
+  for _ in 1 2 3; do
+    local s; s=$(date +%s%N); sqlite3 "$db" "$1" >/dev/null; local e=$(( ($(date +%s%N) - s) / 1000000 ))
+    [ "$e" -lt "$best" ] && best=$e
+  done
+  printf '%-44s %9s\n' "$2" "$best"
+}
+printf '\n%-44s %9s\n' "raw SQL GROUP BY on the write store" "best ms"
+raw "SELECT substr(r.closed_on,1,7), c.competitor_id, count(*), sum(r.outcome='won') FROM reports r LEFT JOIN report_competitors c ON c.report_id = r.id WHERE r.deleted_at IS NULL GROUP BY 1, 2" "competitors, month, no filter"
+raw "SELECT substr(r.closed_on,1,7), c.competitor_id, count(*), sum(r.outcome='won') FROM reports r LEFT JOIN report_competitors c ON c.report_id = r.id WHERE r.deleted_at IS NULL AND r.segment='smb' AND r.region='EMEA' GROUP BY 1, 2" "competitors, month, segment + region"
+raw "SELECT substr(r.closed_on,1,7), o.category, count(*), count(DISTINCT r.id) FROM reports r JOIN report_objections o ON o.report_id = r.id WHERE r.deleted_at IS NULL GROUP BY 1, 2" "objections, no filter"
+rss_end=$(( $(ps -o rss= -p "$pid") / 1024 ))
+echo
+echo "seeded $REPORTS reports in ${seed%.*} s; read side rebuilt from the write store in $rebuild s (target <= 60 s at 1M)"
+echo "service RSS: $rss_start MB after the rebuild, $rss_end MB after the queries (target <= 1024 MB at 1M, <= 4096 MB at 10M)"

@@ -18,6 +18,7 @@ using WinLoss.Api.Infrastructure.Database;
 using WinLoss.Api.Infrastructure.Errors;
 using WinLoss.Api.Infrastructure.Http;
 using WinLoss.Api.Infrastructure.OpenApi;
+using WinLoss.Api.Infrastructure.ReadSide;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -32,12 +33,16 @@ builder.Services.AddSingleton<Writer>();
 builder.Services.AddSingleton<KeyCache>();
 builder.Services.AddSingleton<TaxonomyCache>();
 builder.Services.AddSingleton<IdempotencyKeys>();
+builder.Services.AddSingleton<Projection, ReportProjection>();
+builder.Services.AddSingleton<Projection, UserProjection>();
+builder.Services.AddSingleton<ReadStore>();
+builder.Services.AddHostedService<ReadSideService>();
 
 builder.Services.AddMediator((MediatorOptions options) =>
 {
     options.ServiceLifetime = ServiceLifetime.Scoped;
     options.Assemblies = [typeof(Program)];
-    options.PipelineBehaviors = [typeof(ValidationBehavior<,>)];
+    options.PipelineBehaviors = [typeof(ValidationBehavior<,>), typeof(ReadYourWritesBehavior<,>)];
 });
 builder.Services.AddValidatorsFromAssemblyContaining<Program>(ServiceLifetime.Singleton, includeInternalTypes: false);
 

@@ -3,7 +3,7 @@ using Mediator;
 using Microsoft.AspNetCore.Mvc;
 using WinLoss.Api.Infrastructure.Auth;
 using WinLoss.Api.Infrastructure.Database;
-using WinLoss.Api.Infrastructure.Http;
+using WinLoss.Api.Infrastructure.ReadSide;
 
 namespace WinLoss.Api.Features.Trends;
 
@@ -17,12 +17,44 @@ public sealed record GetCompetitorTrend(TrendParameters Parameters, string? Prim
 
 public sealed record CompetitorTrend(
     string Granularity, string? From, string? To, int MinSample, bool PrimaryOnly,
-    IReadOnlyList<CompetitorTrendRow> Rows, IReadOnlyList<CompetitorTrendRow> Overall);
+    IReadOnlyList<CompetitorTrendRow> Rows, IReadOnlyList<CompetitorTrendRow> Overall, string? AsOf);
 
 public sealed record CompetitorTrendRow(
     string? Period, TrendCompetitor? Competitor, long Deals, long Won, long Lost, long NoDecision,
     TrendRate WinRate, TrendRate NoDecisionRate,
-    IReadOnlyDictionary<string, decimal> RevenueWon, IReadOnlyDictionary<string, decimal> RevenueLost);
+    IReadOnlyDictionary<string, decimal> RevenueWon, IReadOnlyDictionary<string, decimal> RevenueLost)
+{
+    /// <summary>One row from competitor facts (k2 = currency; c0 deals, c1 won, c2 lost, c3 no decision, c4/c5 cents won/lost).</summary>
+    public static CompetitorTrendRow Of(string? period, TrendCompetitor? competitor, IEnumerable<(string Currency, long[] C)> facts, int minSample)
+    {
+        var list = facts.ToList();
+        long deals = list.Sum(x => x.C[0]), won = list.Sum(x => x.C[1]), lost = list.Sum(x => x.C[2]), nd = list.Sum(x => x.C[3]);
+        return new CompetitorTrendRow(period, competitor, deals, won, lost, nd,
+            TrendRate.Of(won, won + lost, minSample), TrendRate.Of(nd, deals, minSample),
+            TrendFormat.Money(list.Select(x => (x.Currency, x.C[4]))), TrendFormat.Money(list.Select(x => (x.Currency, x.C[5]))));
+    }
+
+    public static readonly string[] CsvColumns =
+    [
+        "period", "competitorId", "competitor", "matched", "deals", "won", "lost", "noDecision",
+        "winRate", "winRateN", "winRateLow", "winRateHigh", "winRateLowSample",
+        "noDecisionRate", "noDecisionRateLow", "noDecisionRateHigh", "revenueWon", "revenueLost",
+    ];
+
+    public static async Task WriteCsvAsync(Infrastructure.Csv.CsvWriter csv, IEnumerable<CompetitorTrendRow> rows, CancellationToken ct)
+    {
+        csv.Header(CsvColumns);
+        foreach (var r in rows)
+        {
+            csv.Text(r.Period ?? "all").Number(r.Competitor?.Id).Text(r.Competitor?.Name).Bool(r.Competitor?.Matched)
+                .Number(r.Deals).Number(r.Won).Number(r.Lost).Number(r.NoDecision)
+                .Number(r.WinRate.Value).Number(r.WinRate.N).Number(r.WinRate.Ci95?[0]).Number(r.WinRate.Ci95?[1]).Bool(r.WinRate.LowSample)
+                .Number(r.NoDecisionRate.Value).Number(r.NoDecisionRate.Ci95?[0]).Number(r.NoDecisionRate.Ci95?[1])
+                .Text(TrendFormat.MoneyCell(r.RevenueWon)).Text(TrendFormat.MoneyCell(r.RevenueLost));
+            await csv.EndRowAsync(ct);
+        }
+    }
+}
 
 public sealed class GetCompetitorTrendValidator : AbstractValidator<GetCompetitorTrend>
 {
@@ -33,75 +65,43 @@ public sealed class GetCompetitorTrendValidator : AbstractValidator<GetCompetito
     });
 }
 
-public sealed class GetCompetitorTrendHandler(Db db) : IQueryHandler<GetCompetitorTrend, CompetitorTrend>
+public sealed class GetCompetitorTrendHandler(Db db, ReadStore read) : IQueryHandler<GetCompetitorTrend, CompetitorTrend>
 {
-    private static readonly string[] FactKinds = [Kinds.Competitor];
-
     public async ValueTask<CompetitorTrend> Handle(GetCompetitorTrend query, CancellationToken cancellationToken)
     {
         var f = query.Parameters.Parse();
         var primaryOnly = query.PrimaryOnly == "true";
         var flavour = primaryOnly ? "p" : "a";
-        await using var c = await db.OpenAsync(cancellationToken);
-        var data = await TrendReader.ReadAsync(c, f, FactKinds, needsCompetitorDetail: false, cancellationToken);
-        var facts = data.Of(Kinds.Competitor).Where(x => x.K3 == flavour).ToList();
-        var names = await TrendFormat.CompetitorsAsync(c, facts.Select(x => x.K1), cancellationToken);
+        await using var duck = await read.ConnectAsync(cancellationToken);
+        var asOf = read.AsOf;
+        var facts = TrendFactsQuery.Read(duck, f, new FactRequest([Kinds.Competitor])).Of(Kinds.Competitor).Where(x => x.K3 == flavour).ToList();
+        var names = await TrendFormat.CompetitorsAsync(db, duck, facts.Select(x => x.K1), cancellationToken);
 
         var rows = facts.GroupBy(x => (x.Bucket, x.K1))
-            .Select(g => Row(g.Key.Bucket, names[g.Key.K1], g.Select(x => (x.K2, x.C)), f.MinSample))
+            .Select(g => CompetitorTrendRow.Of(g.Key.Bucket, names[g.Key.K1], g.Select(x => (x.K2, x.C)), f.MinSample))
             .OrderBy(r => r.Period, StringComparer.Ordinal).ThenByDescending(r => r.Deals).ThenBy(r => r.Competitor?.Name, StringComparer.Ordinal)
             .ToList();
         var overall = facts.GroupBy(x => x.K1)
-            .Select(g => Row(null, names[g.Key], g.Select(x => (x.K2, x.C)), f.MinSample))
+            .Select(g => CompetitorTrendRow.Of(null, names[g.Key], g.Select(x => (x.K2, x.C)), f.MinSample))
             .OrderByDescending(r => r.Deals).ThenBy(r => r.Competitor?.Name, StringComparer.Ordinal)
             .ToList();
-        return new CompetitorTrend(f.GranularityName, TrendFormat.Date(f.From), TrendFormat.Date(f.To), f.MinSample, primaryOnly, rows, overall);
-    }
-
-    /// <summary>One row from competitor facts (k2 = currency; c0 deals, c1 won, c2 lost, c3 no decision, c4/c5 cents won/lost).</summary>
-    private static CompetitorTrendRow Row(string? period, TrendCompetitor? competitor, IEnumerable<(string Currency, long[] C)> facts, int minSample)
-    {
-        var list = facts.ToList();
-        long deals = list.Sum(x => x.C[0]), won = list.Sum(x => x.C[1]), lost = list.Sum(x => x.C[2]), nd = list.Sum(x => x.C[3]);
-        return new CompetitorTrendRow(period, competitor, deals, won, lost, nd,
-            TrendRate.Of(won, won + lost, minSample), TrendRate.Of(nd, deals, minSample),
-            TrendFormat.Money(list.Select(x => (x.Currency, x.C[4]))), TrendFormat.Money(list.Select(x => (x.Currency, x.C[5]))));
+        return new CompetitorTrend(f.GranularityName, TrendFormat.Date(f.From), TrendFormat.Date(f.To), f.MinSample, primaryOnly, rows, overall, asOf);
     }
 
     public static void Map(RouteGroupBuilder group) =>
         group.MapGet("/competitors", Endpoint)
             .WithName("GetCompetitorTrend")
             .WithSummary("Competitor win rates per period (format=csv for a file)")
-            .WithDescription("CSV columns: " + string.Join(",", CsvColumns))
+            .WithDescription("CSV columns: " + string.Join(",", CompetitorTrendRow.CsvColumns))
             .RequireAuthorization(Policies.ReadTrends)
             .Produces<CompetitorTrend>(StatusCodes.Status200OK)
             .Produces(StatusCodes.Status200OK, contentType: "text/csv")
             .ProducesValidationProblem();
 
-    public static readonly string[] CsvColumns =
-    [
-        "period", "competitorId", "competitor", "matched", "deals", "won", "lost", "noDecision",
-        "winRate", "winRateN", "winRateLow", "winRateHigh", "winRateLowSample",
-        "noDecisionRate", "noDecisionRateLow", "noDecisionRateHigh", "revenueWon", "revenueLost",
-    ];
-
     private static async Task<IResult> Endpoint([AsParameters] TrendParameters parameters, string? primaryOnly, HttpContext http, ISender sender, CancellationToken cancellationToken)
     {
-        var result = await sender.Send(new GetCompetitorTrend(parameters, primaryOnly), cancellationToken);
+        var result = await TrendFormat.QueryAsync(parameters, http, () => sender.Send(new GetCompetitorTrend(parameters, primaryOnly), cancellationToken).AsTask());
         if (!parameters.IsCsv) return TypedResults.Ok(result);
-        TrendFormat.EnsureMayExport(Caller.From(http.User));
-        return TrendFormat.Csv("competitor-trend.csv", async (csv, ct) =>
-        {
-            csv.Header(CsvColumns);
-            foreach (var r in result.Rows.Concat(result.Overall))
-            {
-                csv.Text(r.Period ?? "all").Number(r.Competitor?.Id).Text(r.Competitor?.Name).Bool(r.Competitor?.Matched)
-                    .Number(r.Deals).Number(r.Won).Number(r.Lost).Number(r.NoDecision)
-                    .Number(r.WinRate.Value).Number(r.WinRate.N).Number(r.WinRate.Ci95?[0]).Number(r.WinRate.Ci95?[1]).Bool(r.WinRate.LowSample)
-                    .Number(r.NoDecisionRate.Value).Number(r.NoDecisionRate.Ci95?[0]).Number(r.NoDecisionRate.Ci95?[1])
-                    .Text(TrendFormat.MoneyCell(r.RevenueWon)).Text(TrendFormat.MoneyCell(r.RevenueLost));
-                await csv.EndRowAsync(ct);
-            }
-        });
+        return TrendFormat.Csv("competitor-trend.csv", (csv, ct) => CompetitorTrendRow.WriteCsvAsync(csv, result.Rows.Concat(result.Overall), ct));
     }
 }

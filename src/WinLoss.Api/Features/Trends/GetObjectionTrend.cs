@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using WinLoss.Api.Infrastructure.Auth;
 using WinLoss.Api.Infrastructure.Database;
 using WinLoss.Api.Infrastructure.Errors;
+using WinLoss.Api.Infrastructure.ReadSide;
 
 namespace WinLoss.Api.Features.Trends;
 
@@ -17,7 +18,7 @@ namespace WinLoss.Api.Features.Trends;
 public sealed record GetObjectionTrend(TrendParameters Parameters, string? Competitor) : IQuery<ObjectionTrend>;
 
 public sealed record ObjectionTrend(
-    string Granularity, string? From, string? To, int MinSample, TrendCompetitor? Competitor, IReadOnlyList<ObjectionTrendRow> Rows);
+    string Granularity, string? From, string? To, int MinSample, TrendCompetitor? Competitor, IReadOnlyList<ObjectionTrendRow> Rows, string? AsOf);
 
 public sealed record ObjectionTrendRow(
     string Period, string Category, long Mentions, long Deals, long Reps, long AllDeals,
@@ -34,31 +35,30 @@ public sealed class GetObjectionTrendValidator : AbstractValidator<GetObjectionT
     });
 }
 
-public sealed class GetObjectionTrendHandler(Db db) : IQueryHandler<GetObjectionTrend, ObjectionTrend>
+public sealed class GetObjectionTrendHandler(Db db, ReadStore read) : IQueryHandler<GetObjectionTrend, ObjectionTrend>
 {
     private static readonly string[] FactKinds = [Kinds.Deal, Kinds.Objection, Kinds.ObjectionReps];
 
     public async ValueTask<ObjectionTrend> Handle(GetObjectionTrend query, CancellationToken cancellationToken)
     {
         var f = query.Parameters.Parse();
-        await using var c = await db.OpenAsync(cancellationToken);
         var key = CompetitorKey.Any;
-        TrendCompetitor? competitor = null;
         if (query.Competitor is not null)
-        {
-            key = await TrendFormat.CompetitorKeyAsync(c, query.Competitor.Trim(), cancellationToken)
+            key = await TrendFormat.CompetitorKeyAsync(db, query.Competitor.Trim(), cancellationToken)
                   ?? throw Invalid.Field("competitor", $"No competitor '{query.Competitor}'.");
-            competitor = (await TrendFormat.CompetitorsAsync(c, [key], cancellationToken))[key];
-        }
-        var data = await TrendReader.ReadAsync(c, f, FactKinds, needsCompetitorDetail: key != CompetitorKey.Any, cancellationToken);
+        await using var duck = await read.ConnectAsync(cancellationToken);
+        var asOf = read.AsOf;
+        var competitor = key == CompetitorKey.Any ? null : (await TrendFormat.CompetitorsAsync(db, duck, [key], cancellationToken))[key];
+        var request = new FactRequest(FactKinds, ObjectionCompetitor: key);
+        var data = TrendFactsQuery.Read(duck, f, request);
         // The (whole) period before the first one, so the first period has something to compare with.
         if (f.From is { } from)
         {
             var before = f with { From = Statistics.PreviousPeriodStart(from, f.Granularity), To = Statistics.PeriodBounds(from, f.Granularity).Start.AddDays(-1) };
-            data.Merge(await TrendReader.ReadAsync(c, before, FactKinds, needsCompetitorDetail: key != CompetitorKey.Any, cancellationToken));
+            data.Merge(TrendFactsQuery.Read(duck, before, request));
         }
         var rows = Rows(data, key, f);
-        return new ObjectionTrend(f.GranularityName, TrendFormat.Date(f.From), TrendFormat.Date(f.To), f.MinSample, competitor, rows);
+        return new ObjectionTrend(f.GranularityName, TrendFormat.Date(f.From), TrendFormat.Date(f.To), f.MinSample, competitor, rows, asOf);
     }
 
     /// <summary>Objection rows of every period at or after <c>f.From</c>, each compared with the period before it.</summary>
@@ -122,9 +122,8 @@ public sealed class GetObjectionTrendHandler(Db db) : IQueryHandler<GetObjection
 
     private static async Task<IResult> Endpoint([AsParameters] TrendParameters parameters, string? competitor, HttpContext http, ISender sender, CancellationToken cancellationToken)
     {
-        var result = await sender.Send(new GetObjectionTrend(parameters, competitor), cancellationToken);
+        var result = await TrendFormat.QueryAsync(parameters, http, () => sender.Send(new GetObjectionTrend(parameters, competitor), cancellationToken).AsTask());
         if (!parameters.IsCsv) return TypedResults.Ok(result);
-        TrendFormat.EnsureMayExport(Caller.From(http.User));
         return TrendFormat.Csv("objection-trend.csv", async (csv, ct) =>
         {
             csv.Header(CsvColumns);

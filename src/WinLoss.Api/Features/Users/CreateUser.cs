@@ -7,6 +7,7 @@ using WinLoss.Api.Infrastructure.Auth;
 using WinLoss.Api.Infrastructure.Database;
 using WinLoss.Api.Infrastructure.Errors;
 using WinLoss.Api.Infrastructure.Http;
+using WinLoss.Api.Infrastructure.ReadSide;
 
 namespace WinLoss.Api.Features.Users;
 
@@ -74,6 +75,7 @@ public sealed class CreateUserHandler(Writer writer) : ICommandHandler<CreateUse
                 email, displayName = input.DisplayName!.Trim(), role = input.Role, team = Blank(input.Team), region = Blank(input.Region), now = Clock.Now(),
             }, t);
             Audit.Record(c, t, command.Caller, "user.created", $"user/{id}", new { email, role = input.Role });
+            ChangeLog.Record(c, t, ChangeLog.User, id);
             var key = UserStore.IssueKey(c, t, id, command.Caller);
             return new CreatedUser(UserStore.Load(c, id, t)!, key);
         }, cancellationToken);

@@ -7,6 +7,7 @@ using WinLoss.Api.Infrastructure.Auth;
 using WinLoss.Api.Infrastructure.Database;
 using WinLoss.Api.Infrastructure.Errors;
 using WinLoss.Api.Infrastructure.Http;
+using WinLoss.Api.Infrastructure.ReadSide;
 
 namespace WinLoss.Api.Features.Users;
 
@@ -82,6 +83,7 @@ public sealed class UpdateUserHandler(Writer writer, KeyCache cache) : ICommandH
             if (after.Team != before.Team) changed["team"] = after.Team;
             if (after.Region != before.Region) changed["region"] = after.Region;
             Audit.Record(c, t, command.Caller, "user.updated", $"user/{command.Id}", changed);
+            ChangeLog.Record(c, t, ChangeLog.User, command.Id);
             return (after, role != before.Role);
         }, cancellationToken);
         if (roleChanged) cache.Clear();

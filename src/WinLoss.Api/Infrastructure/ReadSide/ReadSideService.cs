@@ -1,0 +1,68 @@
+using WinLoss.Api.Infrastructure.Database;
+
+namespace WinLoss.Api.Infrastructure.ReadSide;
+
+/// <summary>
+/// Keeps the read side current in the background: loads or rebuilds it at start, then polls the change log (changes made
+/// outside a request's read-your-writes path, or by another process on the same database), saves snapshots, and prunes
+/// old change-log entries. Settings: WINLOSS_READSIDE_POLL_MS (default 1000), WINLOSS_READSIDE_SNAPSHOT_SECONDS (300).
+/// </summary>
+public sealed class ReadSideService(ReadStore store, Writer writer, IConfiguration configuration, ILogger<ReadSideService> logger) : BackgroundService
+{
+    /// <summary>How long change-log entries are kept: a snapshot older than this is rebuilt instead of caught up.</summary>
+    public static readonly TimeSpan Retention = TimeSpan.FromDays(7);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        store.Initialize();
+        var poll = TimeSpan.FromMilliseconds(Setting("WINLOSS_READSIDE_POLL_MS", 1000));
+        var snapshotEvery = TimeSpan.FromSeconds(Setting("WINLOSS_READSIDE_SNAPSHOT_SECONDS", 300));
+        var lastSnapshot = DateTime.UtcNow;
+        var lastPrune = DateTime.MinValue;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(poll, stoppingToken);
+                await store.CatchUpAsync();
+                if (DateTime.UtcNow - lastSnapshot >= snapshotEvery)
+                {
+                    lastSnapshot = DateTime.UtcNow;
+                    store.SaveSnapshot();
+                }
+                if (DateTime.UtcNow - lastPrune >= TimeSpan.FromHours(1))
+                {
+                    lastPrune = DateTime.UtcNow;
+                    var pruned = await ReadStore.PruneChangeLogAsync(writer, Retention);
+                    if (pruned > 0) logger.LogInformation("Pruned {Count} change-log entries older than {Days} days", pruned, Retention.TotalDays);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "Read side background pass failed; retrying");
+            }
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        try
+        {
+            await store.CatchUpAsync();
+            store.SaveSnapshot();
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Could not save the read-side snapshot at shutdown (the next start catches up from the last one)");
+        }
+    }
+
+    private int Setting(string name, int fallback) =>
+        int.TryParse(configuration[name] ?? Environment.GetEnvironmentVariable(name), out var v) && v > 0 ? v : fallback;
+}
