@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Dapper;
 using WinLoss.Tests.Infrastructure;
 
 namespace WinLoss.Tests.BuyerFeedback;
@@ -18,14 +17,16 @@ public sealed class CalibrationApiTests(BuyerFeedbackApp fixture) : IClassFixtur
     private async Task<(string Prefix, long RepA, long RepB)> SeedAsync()
     {
         var prefix = "CA" + Guid.NewGuid().ToString("N")[..6];
-        var (repA, keyA) = App.SeedUser("rep");
-        var (repB, keyB) = App.SeedUser("rep");
-        var (_, analyst) = App.SeedUser("analyst");
-        using (var db = App.OpenDb())
+        async Task<(long, string)> NewRep(string name, string team)
         {
-            db.Execute("UPDATE users SET team = 'East', display_name = 'Ann Rep' WHERE id = @repA", new { repA });
-            db.Execute("UPDATE users SET team = 'West', display_name = 'Bob Rep' WHERE id = @repB", new { repB });
+            var created = await App.Admin().PostAsync("/api/v1/users", Http.Json(new { email = $"{Guid.NewGuid():N}@example.com", displayName = name, role = "rep", team }));
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            var body = await created.ReadJson();
+            return (body["user"]!["id"]!.GetValue<long>(), body["key"]!["key"]!.GetValue<string>());
         }
+        var (repA, keyA) = await NewRep("Ann Rep", "East");
+        var (repB, keyB) = await NewRep("Bob Rep", "West");
+        var (_, analyst) = App.SeedUser("analyst");
         var region = prefix; // every deal of this test carries its own region, so the filter isolates it
 
         async Task Report(string key, string deal, string outcome, params string[] reasons) =>
@@ -130,6 +131,11 @@ public sealed class CalibrationApiTests(BuyerFeedbackApp fixture) : IClassFixtur
             Assert.InRange(row["calibratedShare"]!.GetValue<double>(), ci[0]!.GetValue<double>(), ci[1]!.GetValue<double>());
         }
         Assert.Equal(6, r["calibrated"]!["pairedDeals"]!.GetValue<long>());
+
+        // The projection rebuilt from the write store gives the same report.
+        Assert.Equal(HttpStatusCode.OK, (await fixture.Client(TestApp.AdminKey).PostAsync("/api/v1/admin/read-model/rebuild", null)).StatusCode);
+        var rebuilt = await (await fixture.Client(marketing).GetAsync($"/api/v1/trends/calibration?region={prefix}&minSample=5")).ReadJson();
+        Assert.Equal(r.ToJsonString(), rebuilt.ToJsonString());
 
         var csv = await fixture.Client(marketing).GetAsync($"/api/v1/trends/calibration?region={prefix}&format=csv");
         Assert.Equal("text/csv", csv.Content.Headers.ContentType!.MediaType);

@@ -193,7 +193,7 @@ public sealed class SurveyTests(BuyerFeedbackApp fixture) : IClassFixture<BuyerF
         var after = Snapshot();
 
         foreach (var (table, checksum) in before.Tables)
-            if (table is not ("buyer_feedback" or "buyer_feedback_reasons" or "buyer_feedback_competitors" or "buyer_feedback_objections" or "buyer_feedback_quotes" or "survey_links" or "audit_log"))
+            if (table is not ("buyer_feedback" or "buyer_feedback_reasons" or "buyer_feedback_competitors" or "buyer_feedback_objections" or "buyer_feedback_quotes" or "survey_links" or "audit_log" or "read_changes" or "sqlite_sequence"))
                 Assert.True(after.Tables[table] == checksum, $"{table} changed");
         using var db = App.OpenDb();
         Assert.Equal(1, db.ExecuteScalar<long>("SELECT COUNT(*) FROM buyer_feedback WHERE deal_id = @deal", new { deal }));
@@ -202,9 +202,11 @@ public sealed class SurveyTests(BuyerFeedbackApp fixture) : IClassFixture<BuyerF
         Assert.Null(db.ExecuteScalar<string?>("SELECT used_at FROM survey_links WHERE token_hash = @h", new { h = SHA256.HashData(Encoding.ASCII.GetBytes(other)) }));
         Assert.Equal(before.Feedback + 1, after.Feedback);
         Assert.Equal(before.Audit + 1, after.Audit);
+        // The read side hears of exactly one change: the new feedback.
+        Assert.Equal(["buyer_feedback"], db.Query<string>("SELECT entity FROM read_changes WHERE seq > @last", new { last = before.LastChange }));
     }
 
-    private (Dictionary<string, string> Tables, long OpenLinks, long Feedback, long Audit) Snapshot()
+    private (Dictionary<string, string> Tables, long OpenLinks, long Feedback, long Audit, long LastChange) Snapshot()
     {
         using var db = App.OpenDb();
         var tables = db.Query<string>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").ToList();
@@ -215,7 +217,8 @@ public sealed class SurveyTests(BuyerFeedbackApp fixture) : IClassFixture<BuyerF
             sums[t] = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n", rows.Order(StringComparer.Ordinal)))));
         }
         return (sums, db.ExecuteScalar<long>("SELECT COUNT(*) FROM survey_links WHERE used_at IS NULL"),
-            db.ExecuteScalar<long>("SELECT COUNT(*) FROM buyer_feedback"), db.ExecuteScalar<long>("SELECT COUNT(*) FROM audit_log"));
+            db.ExecuteScalar<long>("SELECT COUNT(*) FROM buyer_feedback"), db.ExecuteScalar<long>("SELECT COUNT(*) FROM audit_log"),
+            db.ExecuteScalar<long>("SELECT COALESCE(MAX(seq), 0) FROM read_changes"));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
+using WinLoss.Api.Infrastructure.ReadSide;
 
 namespace WinLoss.Api.Features.BuyerFeedback;
 
@@ -18,6 +19,7 @@ public static class BuyerFeedbackEndpoints
         var perMinute = string.IsNullOrWhiteSpace(value) ? DefaultSurveyPerMinute
             : int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n
             : throw new InvalidOperationException("WINLOSS_SURVEY_RATE_LIMIT must be a positive whole number of requests per minute.");
+        services.AddSingleton<Projection, BuyerFeedbackProjection>();
         // Besides the global limit: anonymous guessing of survey tokens is throttled per client address.
         services.AddRateLimiter(o => o.AddPolicy(Survey.RateLimitPolicy, http =>
             RateLimitPartition.GetFixedWindowLimiter("survey:" + (http.Connection.RemoteIpAddress?.ToString() ?? "unknown"), _ => new FixedWindowRateLimiterOptions

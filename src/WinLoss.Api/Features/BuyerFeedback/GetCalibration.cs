@@ -1,110 +1,101 @@
 using System.Globalization;
-using System.Text;
 using Dapper;
 using FluentValidation;
 using Mediator;
 using Microsoft.AspNetCore.Http.HttpResults;
 using WinLoss.Api.Features.Reports;
 using WinLoss.Api.Infrastructure.Auth;
-using WinLoss.Api.Infrastructure.Database;
+using WinLoss.Api.Features.Trends;
+using WinLoss.Api.Infrastructure.ReadSide;
 
 namespace WinLoss.Api.Features.BuyerFeedback;
 
 /// <summary>
 /// GET /api/v1/trends/calibration: rep vs buyer on the deals that have both a rep report and buyer feedback
 /// (per-reason shares with McNemar's test, primary-reason agreement with Cohen's kappa, agreement per rep and team),
-/// and the rep-reported primary-reason shares of all deals corrected by that agreement. Filters as for trends (on the
-/// rep report): from, to (closedOn), segment, region, product, industry, stage; outcome (lost by default); minSample.
-/// A deal with several buyer feedbacks counts its latest (by interviewedOn, then id).
+/// and the rep-reported primary-reason shares of all deals corrected by that agreement. The usual trend filters apply
+/// to the rep report (from, to on closedOn, segment, region, product, industry, stage, minSample), plus outcome (lost by
+/// default). A deal with several buyer feedbacks counts its latest (by interviewedOn, then id). Read from the read side.
 /// </summary>
-public sealed record GetCalibration(
-    string? From, string? To, string? Segment, string? Region, string? Product, string? Industry, string? Stage, string? Outcome, string? MinSample,
-    string? Format = null)
-    : IQuery<CalibrationDto>
+public sealed record GetCalibration(TrendParameters Parameters, string? Outcome) : IQuery<CalibrationDto>
 {
     public string OutcomeOrDefault => Outcome ?? "lost";
-    public int MinSampleOrDefault => MinSample is null ? 20 : int.Parse(MinSample, CultureInfo.InvariantCulture);
 }
 
 public sealed class GetCalibrationValidator : AbstractValidator<GetCalibration>
 {
-    public GetCalibrationValidator()
+    public GetCalibrationValidator() => RuleFor(x => x).Custom((q, context) =>
     {
-        RuleFor(x => x.From).Must(v => v is null || ReportRules.TryParseDate(v, out _)).WithMessage("from must be a date YYYY-MM-DD.").OverridePropertyName("from");
-        RuleFor(x => x.To).Must(v => v is null || ReportRules.TryParseDate(v, out _)).WithMessage("to must be a date YYYY-MM-DD.").OverridePropertyName("to");
-        RuleFor(x => x).Must(x => string.CompareOrdinal(x.From, x.To) <= 0)
-            .When(x => ReportRules.TryParseDate(x.From, out _) && ReportRules.TryParseDate(x.To, out _))
-            .WithMessage("to must not be before from.").OverridePropertyName("to");
-        RuleFor(x => x.Segment).Must(v => v is null || ReportRules.Segments.Contains(v)).WithMessage("segment must be one of: smb, mid_market, enterprise.").OverridePropertyName("segment");
-        RuleFor(x => x.Stage).Must(v => v is null || ReportRules.Stages.Contains(v))
-            .WithMessage("stage must be one of: qualification, discovery, demo, proposal, negotiation, closing.").OverridePropertyName("stage");
-        RuleFor(x => x.Outcome).Must(v => v is null || ReportRules.Outcomes.Contains(v)).WithMessage("outcome must be one of: lost, no_decision, won.").OverridePropertyName("outcome");
-        RuleFor(x => x.Region).Must(Text).WithMessage("region must be 1 to 100 characters of text.").OverridePropertyName("region");
-        RuleFor(x => x.Product).Must(Text).WithMessage("product must be 1 to 100 characters of text.").OverridePropertyName("product");
-        RuleFor(x => x.Industry).Must(Text).WithMessage("industry must be 1 to 100 characters of text.").OverridePropertyName("industry");
-        RuleFor(x => x.MinSample).Must(v => v is null || (int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var m) && m is >= 1 and <= 1_000_000))
-            .WithMessage("minSample must be an integer from 1 to 1000000.").OverridePropertyName("minSample");
-        RuleFor(x => x.Format).Must(v => v is null or "json" or "csv").WithMessage("format must be json or csv.").OverridePropertyName("format");
-    }
-
-    private static bool Text(string? v) => v is null || (!string.IsNullOrWhiteSpace(v) && v.Trim().Length <= 100 && ReportRules.IsSingleLine(v));
+        TrendParameters.Check(q.Parameters, (field, message) => context.AddFailure(field, message));
+        if (q.Outcome is not null && !ReportRules.Outcomes.Contains(q.Outcome)) context.AddFailure("outcome", "outcome must be one of: lost, no_decision, won.");
+    });
 }
 
-public sealed class GetCalibrationHandler(Db db) : IQueryHandler<GetCalibration, CalibrationDto>
+public sealed class GetCalibrationHandler(ReadStore read) : IQueryHandler<GetCalibration, CalibrationDto>
 {
-    // The rep's primary reason: the one marked primary, else the first listed.
+    // On the read side. The rep's primary reason: the one marked primary, else the first listed; the buyer's: rank 1.
+    private const string DealsSql = "SELECT count(*) FROM reports WHERE {0} AND outcome = $outcome";
     private const string CountsSql =
         """
-        SELECT p.category AS Category, COUNT(*) AS Deals
-        FROM reports r
-        JOIN report_reasons p ON p.report_id = r.id
-         AND p.position = (SELECT position FROM report_reasons WHERE report_id = r.id ORDER BY is_primary DESC, position LIMIT 1)
-        WHERE {0}
-        GROUP BY p.category
+        WITH r AS (SELECT id FROM reports WHERE {0} AND outcome = $outcome),
+        p AS (SELECT x.report_id, arg_min(x.category, (CASE WHEN x.is_primary THEN 0 ELSE 1000000 END) + x.position) AS category
+              FROM report_reasons x JOIN r ON r.id = x.report_id GROUP BY x.report_id)
+        SELECT category AS Category, count(*) AS Deals FROM p GROUP BY category
         """;
-    private const string DealsSql = "SELECT COUNT(*) FROM reports r WHERE {0}";
     private const string PairedSql =
         """
-        SELECT r.deal_id AS DealId, r.rep_id AS RepId,
-               (SELECT group_concat(category, ',') FROM (SELECT category FROM report_reasons WHERE report_id = r.id ORDER BY is_primary DESC, position)) AS RepReasons,
-               (SELECT group_concat(category, ',') FROM (SELECT category FROM buyer_feedback_reasons WHERE feedback_id = f.id ORDER BY rank)) AS BuyerReasons
-        FROM reports r
-        JOIN buyer_feedback f ON f.id = (SELECT id FROM buyer_feedback WHERE deal_id = r.deal_id AND deleted_at IS NULL ORDER BY interviewed_on DESC, id DESC LIMIT 1)
-        WHERE {0}
+        WITH r AS (SELECT id, deal_id, rep_id FROM reports WHERE {0} AND outcome = $outcome),
+        latest AS (
+            SELECT id, deal_id FROM (
+                SELECT f.id, f.deal_id, row_number() OVER (PARTITION BY f.deal_id ORDER BY f.interviewed_on DESC, f.id DESC) AS n
+                FROM buyer_feedback f WHERE f.deal_id IN (SELECT deal_id FROM r)) WHERE n = 1),
+        rep AS (SELECT x.report_id, string_agg(x.category, ',' ORDER BY (CASE WHEN x.is_primary THEN 0 ELSE 1 END), x.position) AS reasons
+                FROM report_reasons x JOIN r ON r.id = x.report_id GROUP BY x.report_id),
+        buyer AS (SELECT b.feedback_id, string_agg(b.category, ',' ORDER BY b.rank) AS reasons
+                  FROM buyer_feedback_reasons b JOIN latest l ON l.id = b.feedback_id GROUP BY b.feedback_id)
+        SELECT r.deal_id AS DealId, r.rep_id AS RepId, rep.reasons AS RepReasons, buyer.reasons AS BuyerReasons
+        FROM r JOIN latest l ON l.deal_id = r.deal_id JOIN rep ON rep.report_id = r.id JOIN buyer ON buyer.feedback_id = l.id
         ORDER BY r.id
         """;
-    private const string RepsSql = "SELECT id AS Id, display_name AS Name, team AS Team FROM users WHERE id IN @ids";
+    private const string RepsSql = "SELECT id AS Id, display_name AS Name, team AS Team FROM users WHERE id IN (SELECT DISTINCT rep_id FROM reports WHERE {0} AND outcome = $outcome)";
 
     public async ValueTask<CalibrationDto> Handle(GetCalibration query, CancellationToken cancellationToken)
     {
+        var f = query.Parameters.Parse();
         var p = new DynamicParameters();
-        var where = Where(query, p);
-        await using var connection = await db.OpenAsync(cancellationToken);
-        var deals = await connection.ExecuteScalarAsync<long>(new CommandDefinition(string.Format(CultureInfo.InvariantCulture, DealsSql, where), p, cancellationToken: cancellationToken));
-        var counts = (await connection.QueryAsync<(string Category, long Deals)>(new CommandDefinition(string.Format(CultureInfo.InvariantCulture, CountsSql, where), p, cancellationToken: cancellationToken)))
-            .ToDictionary(x => x.Category, x => x.Deals, StringComparer.Ordinal);
-        var paired = (await connection.QueryAsync<(string DealId, long RepId, string? RepReasons, string? BuyerReasons)>(
-                new CommandDefinition(string.Format(CultureInfo.InvariantCulture, PairedSql, where), p, cancellationToken: cancellationToken)))
-            .Where(x => !string.IsNullOrEmpty(x.RepReasons) && !string.IsNullOrEmpty(x.BuyerReasons))
-            .Select(x => new PairedDeal(x.DealId, x.RepId, x.RepReasons!.Split(','), x.BuyerReasons!.Split(',')))
+        var where = TrendFactsQuery.Where(f, p);
+        p.Add("outcome", query.OutcomeOrDefault);
+        string Sql(string template) => string.Format(CultureInfo.InvariantCulture, template, where);
+
+        await using var duck = await read.ConnectAsync(cancellationToken);
+        var deals = duck.ExecuteScalar<long>(Sql(DealsSql), p);
+        var counts = duck.Query<CountRow>(Sql(CountsSql), p).ToDictionary(x => x.Category, x => x.Deals, StringComparer.Ordinal);
+        var paired = duck.Query<PairRow>(Sql(PairedSql), p)
+            .Select(x => new PairedDeal(x.DealId, x.RepId, x.RepReasons.Split(','), x.BuyerReasons.Split(',')))
             .ToList();
-        var ids = paired.Select(x => x.RepId).Distinct().ToList();
-        var reps = (await connection.QueryAsync<RepInfo>(new CommandDefinition(RepsSql, new { ids }, cancellationToken: cancellationToken))).ToDictionary(r => r.Id);
-        return CalibrationReport.Build(query.OutcomeOrDefault, query.MinSampleOrDefault, deals, counts, paired, reps);
+        var reps = duck.Query<RepRow>(Sql(RepsSql), p).ToDictionary(r => r.Id, r => new RepInfo(r.Id, r.Name, r.Team));
+        return CalibrationReport.Build(query.OutcomeOrDefault, f.MinSample, deals, counts, paired, reps);
     }
 
-    private static string Where(GetCalibration q, DynamicParameters p)
+    private sealed class CountRow
     {
-        var where = new StringBuilder("r.deleted_at IS NULL AND r.outcome = @outcome");
-        p.Add("outcome", q.OutcomeOrDefault);
-        if (q.From is not null) { where.Append(" AND r.closed_on >= @from"); p.Add("from", q.From); }
-        if (q.To is not null) { where.Append(" AND r.closed_on <= @to"); p.Add("to", q.To); }
-        if (q.Segment is not null) { where.Append(" AND r.segment = @segment"); p.Add("segment", q.Segment); }
-        if (q.Stage is not null) { where.Append(" AND r.stage_reached = @stage"); p.Add("stage", q.Stage); }
-        if (q.Region is not null) { where.Append(" AND r.region = @region COLLATE NOCASE"); p.Add("region", q.Region.Trim()); }
-        if (q.Product is not null) { where.Append(" AND r.product = @product COLLATE NOCASE"); p.Add("product", q.Product.Trim()); }
-        if (q.Industry is not null) { where.Append(" AND r.industry = @industry COLLATE NOCASE"); p.Add("industry", q.Industry.Trim()); }
-        return where.ToString();
+        public string Category { get; init; } = "";
+        public long Deals { get; init; }
+    }
+
+    private sealed class PairRow
+    {
+        public string DealId { get; init; } = "";
+        public long RepId { get; init; }
+        public string RepReasons { get; init; } = "";
+        public string BuyerReasons { get; init; } = "";
+    }
+
+    private sealed class RepRow
+    {
+        public long Id { get; init; }
+        public string Name { get; init; } = "";
+        public string? Team { get; init; }
     }
 
     public static void Map(IEndpointRouteBuilder app) =>
@@ -129,12 +120,10 @@ public sealed class GetCalibrationHandler(Db db) : IQueryHandler<GetCalibration,
         "pairedDeals", "pairedRepShare", "pairedBuyerShare", "repOnly", "buyerOnly", "test", "pValue",
     ];
 
-    private static async Task<IResult> Endpoint(
-        string? from, string? to, string? segment, string? region, string? product, string? industry, string? stage, string? outcome, string? minSample,
-        string? format, HttpContext http, ISender sender, CancellationToken cancellationToken)
+    private static async Task<IResult> Endpoint([AsParameters] TrendParameters parameters, string? outcome, HttpContext http, ISender sender, CancellationToken cancellationToken)
     {
-        var result = await sender.Send(new GetCalibration(from, to, segment, region, product, industry, stage, outcome, minSample, format), cancellationToken);
-        if (format != "csv") return TypedResults.Ok(result);
+        var result = await sender.Send(new GetCalibration(parameters, outcome), cancellationToken);
+        if (!parameters.IsCsv) return TypedResults.Ok(result);
         var response = http.Response;
         response.ContentType = "text/csv; charset=utf-8";
         response.Headers.ContentDisposition = $"attachment; filename=\"calibration-{result.Outcome}.csv\"";
