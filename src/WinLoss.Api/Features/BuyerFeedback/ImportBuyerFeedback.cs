@@ -17,12 +17,12 @@ namespace WinLoss.Api.Features.BuyerFeedback;
 /// Bad rows are reported as {line, field, message} and good rows stored; a row identical to a stored interview
 /// (deal, date, role, outcome, reasons) is counted unchanged, so re-importing a file creates nothing new. Audited.
 /// </summary>
-public sealed record ImportBuyerFeedback(IReadOnlyList<ImportRow> Rows, IReadOnlyList<ImportError> Errors, long RowsRead, Caller Caller)
+public sealed record ImportBuyerFeedback(IReadOnlyList<BuyerFeedbackImportRow> Rows, IReadOnlyList<BuyerFeedbackImportError> Errors, long RowsRead, Caller Caller)
     : ICommand<ImportBuyerFeedbackResult>;
 
-public sealed record ImportRow(long Line, string DealId, BuyerFeedbackInput Feedback);
-public sealed record ImportError(long Line, string Field, string Message);
-public sealed record ImportBuyerFeedbackResult(long RowsRead, long Created, long Unchanged, IReadOnlyList<ImportError> Errors);
+public sealed record BuyerFeedbackImportRow(long Line, string DealId, BuyerFeedbackInput Feedback);
+public sealed record BuyerFeedbackImportError(long Line, string Field, string Message);
+public sealed record ImportBuyerFeedbackResult(long RowsRead, long Created, long Unchanged, IReadOnlyList<BuyerFeedbackImportError> Errors);
 
 public sealed class ImportBuyerFeedbackHandler(Writer writer) : ICommandHandler<ImportBuyerFeedback, ImportBuyerFeedbackResult>
 {
@@ -91,8 +91,8 @@ public sealed class ImportBuyerFeedbackHandler(Writer writer) : ICommandHandler<
         body.Position = 0;
         var csv = new CsvReader(new StreamReader(body, Encoding.UTF8), 64 * 1024);
 
-        var rows = new List<ImportRow>();
-        var errors = new List<ImportError>();
+        var rows = new List<BuyerFeedbackImportRow>();
+        var errors = new List<BuyerFeedbackImportError>();
         long read = 0;
         try
         {
@@ -125,9 +125,9 @@ public sealed class ImportBuyerFeedbackHandler(Writer writer) : ICommandHandler<
                     Notes = Cell("notes"),
                 };
                 var failures = validator.Validate(input).Errors
-                    .Select(e => new ImportError(csv.RecordLine, ProblemDetailsExceptionHandler.ToCamelPath(e.PropertyName), e.ErrorMessage)).ToList();
-                if (!BuyerFeedbackRules.IsDealId(dealId)) failures.Insert(0, new ImportError(csv.RecordLine, "dealId", "dealId must be 1 to 64 characters on one line."));
-                if (failures.Count == 0) rows.Add(new ImportRow(csv.RecordLine, dealId!, input));
+                    .Select(e => new BuyerFeedbackImportError(csv.RecordLine, ProblemDetailsExceptionHandler.ToCamelPath(e.PropertyName), e.ErrorMessage)).ToList();
+                if (!BuyerFeedbackRules.IsDealId(dealId)) failures.Insert(0, new BuyerFeedbackImportError(csv.RecordLine, "dealId", "dealId must be 1 to 64 characters on one line."));
+                if (failures.Count == 0) rows.Add(new BuyerFeedbackImportRow(csv.RecordLine, dealId!, input));
                 else if (errors.Count < MaxErrors) errors.AddRange(failures.Take(MaxErrors - errors.Count));
             }
         }
