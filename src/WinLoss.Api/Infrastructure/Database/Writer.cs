@@ -51,7 +51,7 @@ public sealed class Writer : IAsyncDisposable
 
     /// <summary>
     /// As <see cref="ExecuteAsync{T}"/>, for a job whose only effects are its SQL and what it stages in the
-    /// <see cref="WriteBatch"/> (no captured state it changes, nothing sent elsewhere): the writer may run it twice,
+    /// database (no captured state it changes, nothing sent elsewhere): the writer may run it twice,
     /// and in exchange runs batches of such jobs without a savepoint per job — each savepoint makes SQLite copy every
     /// page the job changes first (~20 for a filed report) into its undo journal.
     /// </summary>
@@ -196,45 +196,31 @@ public sealed class Writer : IAsyncDisposable
     private static bool Run(SqliteConnection connection, List<Job> batch, List<Job> done, bool savepoints)
     {
         done.Clear();
-        var writeBatch = WriteBatch.Begin(jobsRollBackAlone: savepoints);
-        try
+        using var transaction = connection.BeginTransaction(deferred: false);
+        foreach (var job in batch)
         {
-            using var transaction = connection.BeginTransaction(deferred: false);
-            foreach (var job in batch)
+            if (savepoints) connection.Exec(transaction, "SAVEPOINT job");
+            try
             {
-                if (savepoints) connection.Exec(transaction, "SAVEPOINT job");
-                try
-                {
-                    job.Run(connection, transaction);
-                    if (savepoints) connection.Exec(transaction, "RELEASE job");
-                }
-                catch (Exception ex)
-                {
-                    if (!savepoints)
-                    {
-                        transaction.Rollback();
-                        return false;
-                    }
-                    connection.Exec(transaction, "ROLLBACK TO job");
-                    connection.Exec(transaction, "RELEASE job");
-                    writeBatch.JobFailed();
-                    job.Fail(ex);
-                    continue;
-                }
-                writeBatch.JobSucceeded();
-                done.Add(job);
+                job.Run(connection, transaction);
+                if (savepoints) connection.Exec(transaction, "RELEASE job");
             }
-            if (done.Count > 0)
+            catch (Exception ex)
             {
-                writeBatch.BeforeCommit(connection, transaction);
-                transaction.Commit();
+                if (!savepoints)
+                {
+                    transaction.Rollback();
+                    return false;
+                }
+                connection.Exec(transaction, "ROLLBACK TO job");
+                connection.Exec(transaction, "RELEASE job");
+                job.Fail(ex);
+                continue;
             }
-            else transaction.Rollback();
+            done.Add(job);
         }
-        finally
-        {
-            WriteBatch.End();
-        }
+        if (done.Count > 0) transaction.Commit();
+        else transaction.Rollback();
         return true;
     }
 
