@@ -63,21 +63,35 @@ public sealed class ReportProjection : Projection
 
     private const string ByIds = "r.id IN (SELECT value FROM json_each(@ids))";
 
+    /// <summary>
+    /// The highest report id with rows on the read side (null: not known yet, asked on first use). Newly filed reports
+    /// have higher ids, so their replacement needs no DELETE: most changes under intake are exactly those.
+    /// </summary>
+    private long? _maxProjected;
+
     public override void Replace(DbConnection source, DbTransaction sourceTransaction, DuckDBConnection target, IReadOnlyList<long> ids)
     {
+        _maxProjected ??= target.ExecuteScalar<long?>("SELECT max(id) FROM reports") ?? 0;
         foreach (var chunk in ids.Chunk(5_000))
         {
             var list = string.Join(",", chunk.Select(id => id.ToString(CultureInfo.InvariantCulture)));
-            target.Execute($"DELETE FROM reports WHERE id IN ({list})");
-            foreach (var table in ChildTables) target.Execute($"DELETE FROM {table} WHERE report_id IN ({list})");
+            if (chunk.Min() <= _maxProjected)
+            {
+                target.Execute($"DELETE FROM reports WHERE id IN ({list})");
+                foreach (var table in ChildTables) target.Execute($"DELETE FROM {table} WHERE report_id IN ({list})");
+            }
             var args = new DynamicParameters();
             args.Add("ids", "[" + list + "]");
             Copy(source, sourceTransaction, target, ByIds, args, _ => { });
+            _maxProjected = Math.Max(_maxProjected.Value, chunk.Max());
         }
     }
 
-    public override long Rebuild(DbConnection source, DbTransaction sourceTransaction, DuckDBConnection target, Action<long> progress) =>
-        Copy(source, sourceTransaction, target, "1 = 1", new DynamicParameters(), progress);
+    public override long Rebuild(DbConnection source, DbTransaction sourceTransaction, DuckDBConnection target, Action<long> progress)
+    {
+        _maxProjected = null; // a new database: asked again on first use
+        return Copy(source, sourceTransaction, target, "1 = 1", new DynamicParameters(), progress);
+    }
 
     private static long Copy(DbConnection source, DbTransaction tx, DuckDBConnection target, string where, DynamicParameters args, Action<long> progress)
     {

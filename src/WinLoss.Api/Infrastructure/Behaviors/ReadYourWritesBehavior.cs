@@ -4,9 +4,10 @@ using WinLoss.Api.Infrastructure.ReadSide;
 namespace WinLoss.Api.Infrastructure.Behaviors;
 
 /// <summary>
-/// After a command (every state change is one), applies the changes it committed to the read side before the answer
-/// goes out, so a caller who files a report and then reads a trend sees it (read-your-writes). Runs also when the
-/// command failed: an import that committed part of its work before failing is projected too.
+/// After a command (every state change is one), wakes the read side's projector so the change reaches the projection
+/// within milliseconds. The answer does not wait for it: read-your-writes is kept at read time instead — every query
+/// first applies whatever was committed before it (<see cref="ReadStore.ConnectAsync"/>), so a caller who files a report
+/// and then reads a trend sees it, while filing stays as cheap as the write itself (docs/read-side.md).
 /// </summary>
 public sealed class ReadYourWritesBehavior<TMessage, TResponse>(ReadStore readStore)
     : IPipelineBehavior<TMessage, TResponse> where TMessage : notnull, IMessage
@@ -20,7 +21,7 @@ public sealed class ReadYourWritesBehavior<TMessage, TResponse>(ReadStore readSt
         }
         finally
         {
-            await readStore.CatchUpAsync();
+            readStore.Nudge();
         }
     }
 }

@@ -4,8 +4,9 @@ namespace WinLoss.Api.Infrastructure.ReadSide;
 
 /// <summary>
 /// Keeps the read side current in the background: loads or rebuilds it at start, then polls the change log (changes made
-/// outside a request's read-your-writes path, or by another process on the same database), saves snapshots, and prunes
-/// old change-log entries. Settings: WINLOSS_READSIDE_POLL_MS (default 1000), WINLOSS_READSIDE_SNAPSHOT_SECONDS (300).
+/// by this process — woken by <see cref="ReadStore.Nudge"/> after every command — or by another process on the same
+/// database), saves snapshots, and prunes old change-log entries. Settings: WINLOSS_READSIDE_POLL_MS (default 1000),
+/// WINLOSS_READSIDE_SNAPSHOT_SECONDS (300).
 /// </summary>
 public sealed class ReadSideService(ReadStore store, Writer writer, IConfiguration configuration, ILogger<ReadSideService> logger) : BackgroundService
 {
@@ -17,6 +18,9 @@ public sealed class ReadSideService(ReadStore store, Writer writer, IConfigurati
         await Task.Yield();
         store.Initialize();
         var poll = TimeSpan.FromMilliseconds(Setting("WINLOSS_READSIDE_POLL_MS", 1000));
+        // After a nudge, wait a moment so one pass applies what several commands wrote (a pass has a fixed cost:
+        // queries always catch up themselves, so the wait never shows in an answer).
+        var gather = TimeSpan.FromMilliseconds(Setting("WINLOSS_READSIDE_GATHER_MS", 200));
         var snapshotEvery = TimeSpan.FromSeconds(Setting("WINLOSS_READSIDE_SNAPSHOT_SECONDS", 300));
         var lastSnapshot = DateTime.UtcNow;
         var lastPrune = DateTime.MinValue;
@@ -24,7 +28,7 @@ public sealed class ReadSideService(ReadStore store, Writer writer, IConfigurati
         {
             try
             {
-                await Task.Delay(poll, stoppingToken);
+                if (await store.WaitForNudgeAsync(poll, stoppingToken)) await Task.Delay(gather, stoppingToken);
                 await store.CatchUpAsync();
                 if (DateTime.UtcNow - lastSnapshot >= snapshotEvery)
                 {

@@ -31,6 +31,7 @@ public sealed class ReadStore : IDisposable
     private readonly ILogger<ReadStore> _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Lock _snapshotLock = new();
+    private readonly SemaphoreSlim _nudge = new(0, 1);
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private DuckDBConnection? _root;
     private DuckDBConnection? _writer;
@@ -178,6 +179,19 @@ public sealed class ReadStore : IDisposable
     }
 
     // ------------------------------------------------------------------ catch-up
+
+    /// <summary>Wakes the background projector (a command committed something); cheap and never blocks.</summary>
+    public void Nudge()
+    {
+        if (_nudge.CurrentCount == 0)
+        {
+            try { _nudge.Release(); }
+            catch (SemaphoreFullException) { } // another caller woke it at the same moment
+        }
+    }
+
+    /// <summary>Waits until <see cref="Nudge"/> is called (true) or <paramref name="timeout"/> passes (false).</summary>
+    public Task<bool> WaitForNudgeAsync(TimeSpan timeout, CancellationToken cancellationToken) => _nudge.WaitAsync(timeout, cancellationToken);
 
     /// <summary>
     /// Applies every change committed before this call (read-your-writes: call it after a write was acknowledged by the
