@@ -13,7 +13,7 @@ namespace WinLoss.Tests.BuyerFeedback;
 /// keyboard alone in well under two minutes, axe-clean, clear when offline, kind when the link is used or unknown, and
 /// never sending a key.
 /// </summary>
-public sealed class SurveyPageTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
+public sealed class SurveyPageTests(BrowserFixture browser, ITestOutputHelper output) : IClassFixture<BrowserFixture>
 {
     static SurveyPageTests() => Assertions.SetDefaultExpectTimeout(15_000); // 2 shared cores: give the page time
 
@@ -88,6 +88,7 @@ public sealed class SurveyPageTests(BrowserFixture browser) : IClassFixture<Brow
 
         await Assertions.Expect(page.Locator("#message-title")).ToHaveTextAsync("Thank you!");
         clock.Stop();
+        output.WriteLine($"survey answered by keyboard in {clock.Elapsed.TotalSeconds:F1} s (page load to thank-you)");
         Assert.True(clock.Elapsed < TimeSpan.FromMinutes(2), $"took {clock.Elapsed}");
         await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, "survey-thanks.png") });
 
