@@ -13,6 +13,7 @@ namespace WinLoss.Tests.BuyerFeedback;
 /// keyboard alone in well under two minutes, axe-clean, clear when offline, kind when the link is used or unknown, and
 /// never sending a key.
 /// </summary>
+[Trait("Tier", "Browser")]
 public sealed class SurveyPageTests(BrowserFixture browser, ITestOutputHelper output) : IClassFixture<BrowserFixture>
 {
     static SurveyPageTests() => Assertions.SetDefaultExpectTimeout(15_000); // 2 shared cores: give the page time
