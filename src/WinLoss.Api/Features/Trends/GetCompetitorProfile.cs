@@ -42,7 +42,7 @@ public sealed class GetCompetitorProfileHandler(Db db, ReadStore read) : IQueryH
         await using var duck = await read.ConnectAsync(cancellationToken);
         var asOf = read.AsOf;
         var competitor = (await TrendFormat.CompetitorsAsync(db, duck, [key], cancellationToken))[key]!;
-        var data = TrendFactsQuery.Read(duck, f, new FactRequest(FactKinds, ObjectionCompetitor: key, PerCompetitor: true));
+        var data = TrendFactsQuery.Read(duck, f, new FactRequest(FactKinds, ObjectionCompetitor: key, PerCompetitor: true, OnlyCompetitor: key));
 
         var mine = data.Of(Kinds.Competitor).Where(x => x.K1 == key && x.K3 == "a").ToList();
         var series = mine.GroupBy(x => x.Bucket).OrderBy(x => x.Key, StringComparer.Ordinal)
@@ -59,7 +59,7 @@ public sealed class GetCompetitorProfileHandler(Db db, ReadStore read) : IQueryH
             .Select(g => new ProfileMessage(g.Key, g.Sum(x => x.C[0]), g.Sum(x => x.C[1]), g.Sum(x => x.C[2]), g.Sum(x => x.C[3]), TrendRate.Of(g.Sum(x => x.C[1]), g.Sum(x => x.C[0]), f.MinSample)))
             .OrderByDescending(r => r.Resonated).ThenByDescending(r => r.Uses).ThenBy(r => r.MessageId, StringComparer.Ordinal).ToList();
 
-        var segments = TrendFactsQuery.Read(duck, f, new FactRequest([Kinds.Competitor], GroupBy: "segment"))
+        var segments = TrendFactsQuery.Read(duck, f, new FactRequest([Kinds.Competitor], GroupBy: "segment", OnlyCompetitor: key))
             .Of(Kinds.Competitor).Where(x => x.K1 == key && x.K3 == "a").GroupBy(x => x.Bucket).ToDictionary(g => g.Key, g => g.ToList());
         var bySegment = new List<ProfileSegment>();
         foreach (var segment in Reports.ReportRules.Segments)

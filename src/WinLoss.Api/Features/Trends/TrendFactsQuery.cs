@@ -11,7 +11,10 @@ namespace WinLoss.Api.Features.Trends;
 /// <param name="ObjectionCompetitor">Objection facts for this competitor key only ('*': all objections).</param>
 /// <param name="PerCompetitor">Also compute reason and message facts per competitor of the deal (k3 / k2 ≠ '*').</param>
 /// <param name="GroupBy">null: bucket = period label; "segment" or "stage": bucket = that value (reports without one left out).</param>
-public sealed record FactRequest(IReadOnlyList<string> Kinds, string ObjectionCompetitor = CompetitorKey.Any, bool PerCompetitor = false, string? GroupBy = null);
+/// <param name="OnlyCompetitor">Competitor, reason and message facts of this competitor key only (a profile): no '*' or primary rows.</param>
+public sealed record FactRequest(
+    IReadOnlyList<string> Kinds, string ObjectionCompetitor = CompetitorKey.Any, bool PerCompetitor = false, string? GroupBy = null,
+    string? OnlyCompetitor = null);
 
 /// <summary>
 /// The trend facts of one filter, computed on the read side (DuckDB) in one statement: the filtered reports once, then one
@@ -19,15 +22,19 @@ public sealed record FactRequest(IReadOnlyList<string> Kinds, string ObjectionCo
 /// </summary>
 public static class TrendFactsQuery
 {
+    /// <summary>
+    /// The bucket of a report: its group value, or the first day of its period (ISO weeks start on Monday), labelled in C#
+    /// once per aggregated row rather than formatted per report.
+    /// </summary>
     private static string Bucket(Granularity g, string? groupBy) => groupBy switch
     {
         "segment" => "segment",
         "stage" => "stage",
         _ => g switch
         {
-            Granularity.Week => "lpad(isoyear(closed_on)::VARCHAR, 4, '0') || '-W' || lpad(week(closed_on)::VARCHAR, 2, '0')",
-            Granularity.Month => "lpad(year(closed_on)::VARCHAR, 4, '0') || '-' || lpad(month(closed_on)::VARCHAR, 2, '0')",
-            _ => "lpad(year(closed_on)::VARCHAR, 4, '0') || '-Q' || quarter(closed_on)::VARCHAR",
+            Granularity.Week => "date_trunc('week', closed_on)::DATE",
+            Granularity.Month => "date_trunc('month', closed_on)::DATE",
+            _ => "date_trunc('quarter', closed_on)::DATE",
         },
     };
 
@@ -53,6 +60,8 @@ public static class TrendFactsQuery
         var where = Where(f, p);
         if (request.GroupBy is not null) where += $" AND {request.GroupBy} IS NOT NULL";
         p.Add("key", request.ObjectionCompetitor);
+        p.Add("only", request.OnlyCompetitor ?? "");
+        var only = request.OnlyCompetitor is not null;
         var kinds = request.Kinds;
         var needsCompetitors = kinds.Contains(Kinds.Competitor) || (request.PerCompetitor && (kinds.Contains(Kinds.Reason) || kinds.Contains(Kinds.Message)));
 
@@ -68,10 +77,9 @@ public static class TrendFactsQuery
         if (needsCompetitors)
             sql.Append("""
                 , rc AS (
-                    SELECT DISTINCT r.id, r.bucket, r.cur, r.won, r.lost, r.nd, r.cents, COALESCE(x.competitor_key, '') AS key
-                    FROM r LEFT JOIN report_competitors x ON x.report_id = r.id AND x.competitor_key <> ''
-                )
-                """);
+                    SELECT r.id, r.bucket, r.cur, r.won, r.lost, r.nd, r.cents, x.competitor_key AS key
+                    FROM r JOIN report_deal_competitors x ON x.report_id = r.id
+                """).Append(only ? " WHERE x.competitor_key = $only::VARCHAR\n)\n" : "\n)\n");
         if (kinds.Contains(Kinds.Objection) || kinds.Contains(Kinds.ObjectionReps))
             sql.Append("""
                 , ro AS (
@@ -85,8 +93,8 @@ public static class TrendFactsQuery
         if (kinds.Contains(Kinds.Reason))
             sql.Append("""
                 , rr AS (
-                    SELECT r.id, r.bucket, r.outcome, x.category, max(x.is_primary::BIGINT) AS prim
-                    FROM r JOIN report_reasons x ON x.report_id = r.id GROUP BY r.id, r.bucket, r.outcome, x.category
+                    SELECT r.id, r.bucket, r.outcome, x.category, x.is_primary::BIGINT AS prim
+                    FROM r JOIN report_reason_categories x ON x.report_id = r.id
                 )
                 """);
         if (kinds.Contains(Kinds.Message))
@@ -111,7 +119,7 @@ public static class TrendFactsQuery
                        sum(won * cents)::BIGINT, sum(lost * cents)::BIGINT, 0::BIGINT, 0::BIGINT, 0::BIGINT
                 FROM rc GROUP BY bucket, key, cur
                 """);
-            parts.Add("""
+            if (!only) parts.Add("""
                 SELECT bucket, 'competitor', primary_competitor, cur, 'p', count(*), sum(won)::BIGINT, sum(lost)::BIGINT, sum(nd)::BIGINT,
                        sum(won * cents)::BIGINT, sum(lost * cents)::BIGINT, 0::BIGINT, 0::BIGINT, 0::BIGINT
                 FROM r GROUP BY bucket, primary_competitor, cur
@@ -131,7 +139,7 @@ public static class TrendFactsQuery
                 """);
         if (kinds.Contains(Kinds.Reason))
         {
-            parts.Add("""
+            if (!only) parts.Add("""
                 SELECT bucket, 'reason', category, outcome, '*', count(*), sum(prim)::BIGINT, 0::BIGINT, 0::BIGINT, 0::BIGINT, 0::BIGINT, 0::BIGINT, 0::BIGINT, 0::BIGINT
                 FROM rr GROUP BY bucket, category, outcome
                 """);
@@ -144,7 +152,7 @@ public static class TrendFactsQuery
         if (kinds.Contains(Kinds.Message))
         {
             const string counts = "count(*), sum((resonance = 'resonated')::BIGINT)::BIGINT, sum((resonance = 'neutral')::BIGINT)::BIGINT, sum((resonance = 'fell_flat')::BIGINT)::BIGINT";
-            parts.Add($"""
+            if (!only) parts.Add($"""
                 SELECT bucket, 'message', message_id, '*', outcome, {counts}, 0::BIGINT, 0::BIGINT, 0::BIGINT, 0::BIGINT, 0::BIGINT
                 FROM rm GROUP BY bucket, message_id, outcome
                 """);
@@ -162,13 +170,20 @@ public static class TrendFactsQuery
 
         var data = new TrendData();
         if (parts.Count == 0) return data;
-        sql.Append('\n').AppendJoin("\nUNION ALL\n", parts);
+        sql.Append("\nSELECT bucket::VARCHAR, kind, k1, k2, k3, c0, c1, c2, c3, c4, c5, c6, c7, c8 FROM (\n")
+            .AppendJoin("\nUNION ALL\n", parts)
+            .Append("\n) AS u(bucket, kind, k1, k2, k3, c0, c1, c2, c3, c4, c5, c6, c7, c8)");
         using var reader = c.ExecuteReader(sql.ToString(), p);
         var counters = new long[Kinds.Counters];
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
         while (reader.Read())
         {
             for (var i = 0; i < Kinds.Counters; i++) counters[i] = reader.GetInt64(5 + i);
-            data.Add(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), counters);
+            var bucket = reader.GetString(0);
+            if (request.GroupBy is null && !labels.TryGetValue(bucket, out var label))
+                labels[bucket] = label = Statistics.PeriodLabel(DateOnly.ParseExact(bucket, "yyyy-MM-dd", CultureInfo.InvariantCulture), f.Granularity);
+            else label = bucket;
+            data.Add(request.GroupBy is null ? labels[bucket] : bucket, reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), counters);
         }
         return data;
     }
