@@ -5,6 +5,7 @@
 #   scripts/bench.sh export    CSV export of 1M reports vs sqlite3 -csv, and memory growth
 #   scripts/bench.sh taxonomy  competitor list, unmatched triage and re-attributing writes at 1M reports
 #   scripts/bench.sh writer    writer CPU per filed report vs a minimal durable write
+#   scripts/bench.sh report-form  time-to-interactive of the rep form on a slowed phone profile
 #   scripts/bench.sh all
 set -euo pipefail
 cd "$(dirname "$0")/.."

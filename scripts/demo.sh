@@ -3,20 +3,21 @@
 # ~4,000 reports over ~2.75 years (fixed seed) from 24 reps, six competitors with aliases, a few unmatched
 # names, objections, reasons, messages, lead sources and collateral. Prints the URL and the admin key.
 #
-#   scripts/demo.sh                 # http://localhost:5080/app/trends, data in ./data/demo/
+#   scripts/demo.sh                 # http://localhost:5080/, data in ./data/demo/
 #   scripts/demo.sh --fresh         # throw the demo database away and generate it again
-#   DEMO_REPORTS=8000 DEMO_URL=http://localhost:5090 scripts/demo.sh
+#   WINLOSS_DB=/tmp/demo/winloss.db WINLOSS_URL=http://localhost:5090 DEMO_REPORTS=8000 scripts/demo.sh
 #
-# Stop with Ctrl-C. The demo database is separate from the one scripts/run.sh uses.
+# Stop with Ctrl-C. By default the demo database is separate from the one scripts/run.sh uses; the admin key is kept
+# in admin.key beside it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-url="${DEMO_URL:-http://localhost:5080}"
-dir="$PWD/data/demo"
-db="$dir/winloss.db"
+url="${WINLOSS_URL:-${DEMO_URL:-http://localhost:5080}}"
+db="$(realpath -m "${WINLOSS_DB:-$PWD/data/demo/winloss.db}")"
+dir="$(dirname "$db")"
 reports="${DEMO_REPORTS:-4000}"
 
-if [ "${1:-}" = "--fresh" ]; then rm -rf "$dir"; fi
+if [ "${1:-}" = "--fresh" ]; then rm -f "$db" "$db-wal" "$db-shm"; fi
 mkdir -p "$dir"
 if [ ! -s "$dir/admin.key" ]; then
   (umask 077; python3 -c 'import secrets; print("wl_demo_" + secrets.token_urlsafe(32))' > "$dir/admin.key")
@@ -41,9 +42,11 @@ done
 cat <<MSG
 
   WinLoss demo is running.
+  Front page: $url/
   Dashboard:  $url/app/trends
+  Form:       $url/app/report
   Admin key:  $key
-              (paste it on the sign-in screen; also in data/demo/admin.key)
+              (paste it on the sign-in screen; also in $dir/admin.key)
   API:        $url/swagger
 
 MSG

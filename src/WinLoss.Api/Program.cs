@@ -18,6 +18,7 @@ using WinLoss.Api.Infrastructure.Database;
 using WinLoss.Api.Infrastructure.Errors;
 using WinLoss.Api.Infrastructure.Http;
 using WinLoss.Api.Infrastructure.OpenApi;
+using WinLoss.Api.Infrastructure.Options;
 using WinLoss.Api.Infrastructure.ReadSide;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -27,7 +28,9 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(
 builder.Logging.AddWinLossLogging();
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 64 * 1024 * 1024);
 
-var dbPath = builder.Configuration["WINLOSS_DB"] ?? Environment.GetEnvironmentVariable("WINLOSS_DB") ?? "./data/winloss.db";
+var settings = WinLossOptions.Load(builder.Configuration); // stops here, naming each bad WINLOSS_* setting
+builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(settings));
+var dbPath = settings.Db;
 builder.Services.AddSingleton(new Db(dbPath));
 builder.Services.AddSingleton<Writer>();
 builder.Services.AddSingleton<KeyCache>();
@@ -57,7 +60,7 @@ builder.Services.ConfigureHttpJsonOptions(o =>
 builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
     .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
 builder.Services.AddAuthorization(Policies.Add);
-builder.Services.AddWinLossRateLimiting(RateLimiting.ReadLimit(builder.Configuration));
+builder.Services.AddWinLossRateLimiting(settings.RateLimitPerMinute);
 builder.Services.AddBuyerFeedback(builder.Configuration);
 
 builder.Services.AddEndpointsApiExplorer();
@@ -68,7 +71,7 @@ var app = builder.Build();
 var db = app.Services.GetRequiredService<Db>();
 Migrator.Migrate(db, app.Logger);
 await CompetitorKeys.EnsureCurrentAsync(db, app.Services.GetRequiredService<Writer>(), app.Logger);
-AdminBootstrap.EnsureAdmin(db, builder.Configuration["WINLOSS_ADMIN_KEY"] ?? Environment.GetEnvironmentVariable("WINLOSS_ADMIN_KEY"), app.Logger);
+AdminBootstrap.EnsureAdmin(db, settings.AdminKey, app.Logger);
 
 app.UseRequestLogging();
 app.UseSecurityHeaders();
@@ -82,14 +85,14 @@ app.UseRateLimiter();
 app.UseAuthorization();
 
 app.MapHealthEndpoints();
-if (app.Configuration["WINLOSS_BENCH"] == "1")
+if (settings.Bench)
 {
     // Baseline for scripts/bench.sh intake: same process and middleware, does nothing but answer 201.
     app.MapPost("/bench/bare", () => Results.StatusCode(StatusCodes.Status201Created)).ExcludeFromDescription().AllowAnonymous();
 }
 app.MapReportEndpoints();
 app.MapUserEndpoints();
-ListAuditEntriesHandler.Map(app);
+app.MapAuditEndpoints();
 app.MapPageEndpoints();
 app.MapCompetitorEndpoints();
 app.MapTaxonomyEndpoints();

@@ -33,6 +33,7 @@ public sealed class DashboardFixture : IAsyncLifetime
     public async ValueTask DisposeAsync() => await Browser.DisposeAsync();
 }
 
+[Trait("Tier", "Browser")]
 public sealed partial class DashboardTests(DashboardFixture fixture) : IClassFixture<DashboardFixture>
 {
     private const string Range = $"from={DashboardSeed.From}&to={DashboardSeed.To}&granularity=month";

@@ -16,6 +16,7 @@ namespace WinLoss.Tests.Browser;
 /// The rep's form (/app/report) driven in headless Chromium on a phone-sized screen against the real service.
 /// Each test signs in as its own new rep, so "their" reports are only the ones the test filed.
 /// </summary>
+[Trait("Tier", "Browser")]
 public sealed class ReportFormTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
 {
     private static readonly ConcurrentDictionary<string, Task> Seeded = new();
@@ -384,7 +385,7 @@ public sealed class ReportFormTests(BrowserFixture browser) : IClassFixture<Brow
         await page.ReloadAsync();
         await page.WaitForSelectorAsync("html[data-ready=true]");
         var order = new List<string>();
-        for (var i = 0; i < 40 && !order.Contains("submit"); i++)
+        for (var i = 0; i < 60 && !order.Contains("submit"); i++) // the shared header's links come first
         {
             await page.Keyboard.PressAsync("Tab");
             order.Add(await page.EvaluateAsync<string>("() => document.activeElement.id || document.activeElement.tagName"));
@@ -394,22 +395,51 @@ public sealed class ReportFormTests(BrowserFixture browser) : IClassFixture<Brow
         Assert.True(order.IndexOf("competitor-input") < order.IndexOf("submit"), string.Join(",", order));
     }
 
-    /// <summary>
-    /// The figures for the closing note: taps to file a typical lost deal (lost to a named competitor on price),
-    /// and time-to-interactive on the phone profile with a mid-range phone's CPU (4× slowdown) and Chrome's
-    /// "Fast 3G" network, cold (first visit) and warm (service worker cache). Written to TestResults/report-form-metrics.txt.
-    /// </summary>
     [Fact]
-    public async Task Measure_taps_for_a_typical_lost_deal_and_time_to_interactive_on_a_phone()
+    public async Task A_typical_lost_deal_takes_five_taps_plus_typing()
     {
         await SeedAsync();
         var key = await NewRepAsync();
         await using var context = await browser.PhoneAsync();
         await context.AddInitScriptAsync(
-            "window.__taps = 0; window.__keys = 0;" +
-            "addEventListener('touchstart', () => window.__taps++, { capture: true, passive: true });" +
-            "addEventListener('keydown', () => window.__keys++, { capture: true });");
+            "window.__taps = 0; addEventListener('touchstart', () => window.__taps++, { capture: true, passive: true });");
+        var page = await OpenAsync(context, key);
 
+        // Outcome, deal id (typed), competitor (4 letters + suggestion), reason, file.
+        await page.EvaluateAsync("() => { window.__taps = 0; }");
+        var deal = "TAPS-" + Guid.NewGuid().ToString("N")[..6];
+        await page.TapAsync("label[for=outcome-lost]");
+        await page.TapAsync("#dealId");
+        await page.Keyboard.TypeAsync(deal);
+        await page.Keyboard.PressAsync("Enter"); // the keyboard's Next key: moves to the competitor field
+        await Assertions.Expect(page.Locator("#competitor-input")).ToBeFocusedAsync();
+        await page.Keyboard.TypeAsync("sale");
+        await page.Locator("#competitor-list [role=option]", new() { HasText = "Salesforce" }).TapAsync();
+        await page.TapAsync("label[for=reason-price]");
+        await page.TapAsync("#submit");
+        await Assertions.Expect(page.Locator("#status")).ToContainTextAsync($"Filed: deal {deal}");
+
+        using var http = browser.Service.Client(key);
+        var list = (await (await http.GetAsync("/api/v1/reports?limit=5")).ReadJson())["items"]!.AsArray();
+        var filed = await (await http.GetAsync($"/api/v1/reports/{Assert.Single(list)!["id"]}")).ReadJson();
+        Assert.Equal("lost", (string?)filed["outcome"]);
+        Assert.Equal("Salesforce", (string?)filed["competitors"]![0]!["name"]);
+        Assert.Equal("price", (string?)filed["reasons"]![0]!["category"]);
+        Assert.Equal(5, await page.EvaluateAsync<int>("() => window.__taps"));
+    }
+
+    /// <summary>
+    /// Not a test but a measurement (scripts/bench.sh report-form; excluded from scripts/test.sh): time-to-interactive on the
+    /// phone profile with a mid-range phone's CPU (4× slowdown) and Chrome's "Fast 3G" network, cold (first visit) and warm
+    /// (service worker cache). Printed, and written to $WINLOSS_BENCH_OUT when set; nothing is written into the repository.
+    /// </summary>
+    [Fact]
+    [Trait("Tier", "Benchmark")]
+    public async Task Measure_time_to_interactive_on_a_phone()
+    {
+        await SeedAsync();
+        var key = await NewRepAsync();
+        await using var context = await browser.PhoneAsync();
         await context.AddInitScriptAsync($"localStorage.setItem('winloss.apiKey', {JsonSerializer.Serialize(key)});");
         var page = await context.NewPageAsync();
         var cdp = await context.NewCDPSessionAsync(page);
@@ -427,51 +457,129 @@ public sealed class ReportFormTests(BrowserFixture browser) : IClassFixture<Brow
         await page.ReloadAsync();
         var warm = await Timing(page);
         Assert.True(await page.EvaluateAsync<bool>("() => navigator.serviceWorker.controller !== null"));
-        await cdp.SendAsync("Emulation.setCPUThrottlingRate", new Dictionary<string, object> { ["rate"] = 1 });
-        await cdp.SendAsync("Network.emulateNetworkConditions", new Dictionary<string, object>
-        {
-            ["offline"] = false, ["latency"] = 0, ["downloadThroughput"] = -1, ["uploadThroughput"] = -1,
-        });
-
-        // A typical lost deal, with the fewest taps: outcome, deal id (typed), competitor (4 letters + suggestion), reason, file.
-        await page.ReloadAsync();
-        await page.WaitForSelectorAsync("html[data-ready=true]");
-        await page.EvaluateAsync("() => { window.__taps = 0; window.__keys = 0; }");
-        var deal = "TAPS-" + Guid.NewGuid().ToString("N")[..6];
-        await page.TapAsync("label[for=outcome-lost]");
-        await page.TapAsync("#dealId");
-        await page.Keyboard.TypeAsync(deal);
-        await page.Keyboard.PressAsync("Enter"); // the keyboard's Next key: moves to the competitor field
-        await Assertions.Expect(page.Locator("#competitor-input")).ToBeFocusedAsync();
-        await page.Keyboard.TypeAsync("sale");
-        await page.Locator("#competitor-list [role=option]", new() { HasText = "Salesforce" }).TapAsync();
-        await page.TapAsync("label[for=reason-price]");
-        await page.TapAsync("#submit");
-        await Assertions.Expect(page.Locator("#status")).ToContainTextAsync($"Filed: deal {deal}");
-        var taps = await page.EvaluateAsync<int>("() => window.__taps");
-        var keys = await page.EvaluateAsync<int>("() => window.__keys");
-
-        using var http = browser.Service.Client(key);
-        var list = (await (await http.GetAsync("/api/v1/reports?limit=5")).ReadJson())["items"]!.AsArray();
-        var filed = await (await http.GetAsync($"/api/v1/reports/{Assert.Single(list)!["id"]}")).ReadJson();
-        Assert.Equal("lost", (string?)filed["outcome"]);
-        Assert.Equal("Salesforce", (string?)filed["competitors"]![0]!["name"]);
-        Assert.Equal("price", (string?)filed["reasons"]![0]!["category"]);
-        Assert.Equal(5, taps);
 
         var lines = new[]
         {
-            "WinLoss /app/report — measured by ReportFormTests.Measure_taps_for_a_typical_lost_deal_and_time_to_interactive_on_a_phone",
+            "WinLoss /app/report — scripts/bench.sh report-form",
             "phone profile: 390x844 @2x, touch; CPU 4x slowdown; network Chrome 'Fast 3G' (562.5 ms RTT, 1.6 Mbit/s down)",
             $"cold load (first visit):       interactive {cold.Interactive:F0} ms, DOMContentLoaded {cold.DomContentLoaded:F0} ms, load {cold.Load:F0} ms, {cold.Requests} requests, {cold.Bytes / 1024.0:F1} KiB",
             $"warm load (service worker):    interactive {warm.Interactive:F0} ms, DOMContentLoaded {warm.DomContentLoaded:F0} ms, load {warm.Load:F0} ms",
-            $"typical lost deal (competitor from autocomplete, one reason): {taps} taps + {keys} key presses ({deal.Length} chars of deal id, Next, 4 letters)",
         };
         foreach (var line in lines) TestContext.Current.TestOutputHelper?.WriteLine(line);
-        Directory.CreateDirectory(Path.Combine(Repo.Root, "tests", "TestResults"));
-        await File.WriteAllLinesAsync(Path.Combine(Repo.Root, "tests", "TestResults", "report-form-metrics.txt"), lines);
-        Assert.InRange(cold.Interactive, 1, 60_000);
-        Assert.InRange(warm.Interactive, 1, 60_000);
+        if (Environment.GetEnvironmentVariable("WINLOSS_BENCH_OUT") is { Length: > 0 } output) await File.WriteAllLinesAsync(output, lines);
+    }
+
+    [Fact]
+    public async Task An_objection_defaults_to_the_primary_competitor_of_the_deal()
+    {
+        await SeedAsync();
+        var key = await NewRepAsync();
+        await using var context = await browser.PhoneAsync();
+        var page = await OpenAsync(context, key);
+        var deal = "OPP-OBJ-" + Guid.NewGuid().ToString("N")[..6].ToUpperInvariant();
+        await page.TapAsync("label[for=outcome-lost]");
+        await page.FillAsync("#dealId", deal);
+        foreach (var name in new[] { "Salesforce", "HubSpot" })
+        {
+            await page.Locator("#competitor-input").PressSequentiallyAsync(name[..4]);
+            await page.Locator("#competitor-list [role=option]", new() { HasText = name }).TapAsync();
+        }
+        await page.TapAsync("#competitor-chosen button[data-action=primary][data-index='1']"); // HubSpot is the main one
+        await page.TapAsync("label[for=reason-price]");
+        await page.TapAsync("label[for=objection-price]");
+        await Assertions.Expect(page.Locator("#objection-0-competitor")).ToHaveValueAsync("HubSpot");
+        await page.TapAsync("#submit");
+        await Assertions.Expect(page.Locator("#status")).ToContainTextAsync($"Filed: deal {deal}");
+
+        using var http = browser.Service.Client(key);
+        var id = (long)(await (await http.GetAsync("/api/v1/reports?limit=1")).ReadJson())["items"]![0]!["id"]!;
+        var stored = await (await http.GetAsync($"/api/v1/reports/{id}")).ReadJson();
+        Assert.Equal("HubSpot", (string?)stored["objections"]![0]!["competitor"]);
+    }
+
+    [Fact]
+    public async Task A_duplicate_deal_error_opens_the_existing_report_for_amendment_and_the_amendment_is_stored()
+    {
+        await SeedAsync();
+        var key = await NewRepAsync();
+        var deal = "OPP-DUP-" + Guid.NewGuid().ToString("N")[..6].ToUpperInvariant();
+        using var http = browser.Service.Client(key);
+        var first = await http.PostReport(Http.Report(deal, r => { r["region"] = "EMEA"; r["product"] = "Core"; }));
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        var id = (long)(await first.ReadJson())["id"]!;
+
+        await using var context = await browser.PhoneAsync();
+        var page = await OpenAsync(context, key);
+        await page.TapAsync("label[for=outcome-won]");
+        await page.FillAsync("#dealId", deal);
+        await page.TapAsync("#submit");
+        var amend = page.Locator("#duplicate-amend");
+        await Assertions.Expect(amend).ToHaveTextAsync($"Amend report #{id} instead");
+        await Assertions.Expect(page.Locator("#err-dealId")).ToContainTextAsync("already exists");
+        await amend.TapAsync();
+
+        await Assertions.Expect(page.Locator("#amend-banner")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#amend-text")).ToContainTextAsync($"report #{id}");
+        await Assertions.Expect(page.Locator("#submit")).ToHaveTextAsync("Save amendment");
+        await Assertions.Expect(page.Locator("#dealId")).ToHaveValueAsync(deal);
+        await Assertions.Expect(page.Locator("#outcome-lost")).ToBeCheckedAsync(); // the stored report, not the draft
+        await page.FillAsync("#notes", "Amended from the duplicate warning.");
+        await page.TapAsync("#submit");
+        await Assertions.Expect(page.Locator("#status")).ToContainTextAsync($"Amended: deal {deal} is now version 2");
+
+        var stored = await (await http.GetAsync($"/api/v1/reports/{id}")).ReadJson();
+        Assert.Equal(2, (int)stored["version"]!);
+        Assert.Equal("Amended from the duplicate warning.", (string?)stored["notes"]);
+        Assert.Equal("EMEA", (string?)stored["region"]);   // fields the form does not edit are kept
+        Assert.Equal("Core", (string?)stored["product"]);
+        Assert.Equal("20% cheaper", (string?)stored["reasons"]![0]!["detail"]);
+        Assert.Equal("too expensive", (string?)stored["objections"]![0]!["text"]);
+        var list = (await (await http.GetAsync("/api/v1/reports?limit=5")).ReadJson())["items"]!.AsArray();
+        Assert.Single(list); // amended, not filed twice
+    }
+
+    [Fact]
+    public async Task A_recent_report_opens_for_amendment()
+    {
+        await SeedAsync();
+        var key = await NewRepAsync();
+        var deal = "OPP-REC-" + Guid.NewGuid().ToString("N")[..6].ToUpperInvariant();
+        using var http = browser.Service.Client(key);
+        var created = await http.PostReport(Http.Report(deal));
+        var id = (long)(await created.ReadJson())["id"]!;
+
+        await using var context = await browser.PhoneAsync();
+        var page = await OpenAsync(context, key);
+        var item = page.Locator("#recent-list li", new() { HasText = deal });
+        await item.GetByRole(AriaRole.Button, new() { Name = $"Amend deal {deal}" }).TapAsync();
+        await Assertions.Expect(page.Locator("#amend-banner")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#dealId")).ToHaveValueAsync(deal);
+        await Assertions.Expect(page.Locator("#competitor-chosen li")).ToContainTextAsync("Acme Corp");
+        await page.TapAsync("label[for=outcome-no_decision]");
+        await page.TapAsync("#submit");
+        await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("is now version 2");
+        Assert.Equal("no_decision", (string?)(await (await http.GetAsync($"/api/v1/reports/{id}")).ReadJson())["outcome"]);
+        await Assertions.Expect(page.Locator("#amend-banner")).ToBeHiddenAsync();
+    }
+
+    [Fact]
+    public async Task Signed_in_as_marketing_your_recent_reports_lists_none_of_the_reps_reports()
+    {
+        await SeedAsync();
+        var repKey = await NewRepAsync();
+        var deal = "OPP-MKT-" + Guid.NewGuid().ToString("N")[..6].ToUpperInvariant();
+        using (var rep = browser.Service.Client(repKey)) Assert.Equal(HttpStatusCode.Created, (await rep.PostReport(Http.Report(deal))).StatusCode);
+        using var admin = browser.Service.Client();
+        var created = await admin.PostAsync("/api/v1/users", Http.Json(new { email = $"mkt-{Guid.NewGuid():N}@example.com", displayName = "Morgan Marketing", role = "marketing" }));
+        var marketingKey = (string)(await created.ReadJson())["key"]!["key"]!;
+        using (var marketing = browser.Service.Client(marketingKey))
+            Assert.Contains(deal, await marketing.GetStringAsync("/api/v1/reports?limit=50")); // marketing may read it in the API
+
+        await using var context = await browser.PhoneAsync();
+        var page = await OpenAsync(context, marketingKey);
+        await Assertions.Expect(page.Locator("#who")).ToContainTextAsync("(marketing)");
+        await Assertions.Expect(page.Locator("#recent-empty")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#recent-list li")).ToHaveCountAsync(0);
     }
 
     // ------------------------------------------------------------------ helpers

@@ -37,7 +37,10 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<ServiceProcess> StartAsync(string dbPath, string adminKey = TestApp.AdminKey, IDictionary<string, string>? env = null)
+    /// <param name="adminKey">null: no WINLOSS_ADMIN_KEY (the service generates one and writes admin.key beside the database).</param>
+    /// <param name="workingDirectory">null: src/WinLoss.Api with it as the content root; else started there with no content root given.</param>
+    public static async Task<ServiceProcess> StartAsync(string dbPath, string? adminKey = TestApp.AdminKey, IDictionary<string, string>? env = null,
+        string? workingDirectory = null)
     {
         var port = FreePort();
         var url = $"http://127.0.0.1:{port}";
@@ -46,14 +49,18 @@ public sealed class ServiceProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = Path.Combine(Repo.Root, "src", "WinLoss.Api"),
+            WorkingDirectory = workingDirectory ?? Path.Combine(Repo.Root, "src", "WinLoss.Api"),
         };
         info.ArgumentList.Add(ApiDll);
-        info.ArgumentList.Add("--contentRoot");
-        info.ArgumentList.Add(Path.Combine(Repo.Root, "src", "WinLoss.Api"));
+        if (workingDirectory is null)
+        {
+            info.ArgumentList.Add("--contentRoot");
+            info.ArgumentList.Add(Path.Combine(Repo.Root, "src", "WinLoss.Api"));
+        }
         info.Environment["ASPNETCORE_URLS"] = url;
         info.Environment["WINLOSS_DB"] = dbPath;
-        info.Environment["WINLOSS_ADMIN_KEY"] = adminKey;
+        if (adminKey is not null) info.Environment["WINLOSS_ADMIN_KEY"] = adminKey;
+        else info.Environment.Remove("WINLOSS_ADMIN_KEY");
         info.Environment["WINLOSS_RATE_LIMIT"] = "100000";
         info.Environment["Logging__LogLevel__Default"] = "Warning";
         if (env is not null) foreach (var (k, v) in env) info.Environment[k] = v;

@@ -6,6 +6,7 @@ using WinLoss.Tests.Infrastructure;
 namespace WinLoss.Tests.Reports;
 
 /// <summary>An acknowledged (201) report survives kill -9 of the real process the moment after.</summary>
+[Trait("Tier", "Process")]
 public sealed class DurabilityTests
 {
     [Fact]
@@ -41,7 +42,15 @@ public sealed class DurabilityTests
                 }
             })).ToArray();
 
-            while (acknowledged.Count < 300) await Task.Delay(10);
+            // Wait for 300 acknowledgements, but not forever: if the writers all stopped (the service died) or the service
+            // is too slow, fail saying so instead of hanging the test run.
+            var deadline = DateTime.UtcNow.AddMinutes(2);
+            while (acknowledged.Count < 300)
+            {
+                if (writers.All(t => t.IsCompleted)) Assert.Fail($"every writer stopped after {acknowledged.Count} acknowledged reports: {service.Output}");
+                if (DateTime.UtcNow > deadline) Assert.Fail($"only {acknowledged.Count} reports acknowledged in 2 minutes");
+                await Task.Delay(10);
+            }
             service.Kill(); // SIGKILL mid-stream, while requests are in flight
             cts.Cancel();
             await Task.WhenAll(writers);

@@ -84,9 +84,8 @@ public sealed class ListAuditEntriesHandler(Db db) : IQueryHandler<ListAuditEntr
         public string? Details { get; init; }
     }
 
-    public static void Map(IEndpointRouteBuilder app) =>
-        app.MapGet("/api/v1/audit", Endpoint)
-            .WithTags("Audit")
+    public static void Map(RouteGroupBuilder audit) =>
+        audit.MapGet("", Endpoint)
             .WithName("ListAuditEntries")
             .WithSummary("The audit log, newest first: who did what, when (filters from, to, action, userId; cursor pagination)")
             .RequireAuthorization(Policies.Admin)

@@ -8,7 +8,7 @@ using WinLoss.Api.Features.Reports;
 namespace WinLoss.Api.Features.Exports;
 
 /// <summary>
-/// The trend filters (contract section 5) as they apply to exports: from/to on closedOn, segment,
+/// The trend filters (docs/api-guide.md#trends) as they apply to exports: from/to on closedOn, segment,
 /// region, product, industry, stage (stage reached), outcome, competitor (id or any name or alias).
 /// Text filters match case-insensitively. Deleted reports are always excluded.
 /// </summary>

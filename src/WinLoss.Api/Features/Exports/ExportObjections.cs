@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
 using Dapper;
 using FluentValidation;
 using Mediator;
@@ -9,11 +11,10 @@ using WinLoss.Api.Infrastructure.Http;
 namespace WinLoss.Api.Features.Exports;
 
 /// <summary>
-/// One row per objection of every live report matching the filters (report id, then position),
-/// with the report's context columns, streamed from one unbuffered query. Audited like every export.
+/// One row per objection of every live report matching the filters (report id, then position), with the report's
+/// context columns: the rows of one unbuffered query, streamed and audited by <see cref="ExportStream"/>.
 /// </summary>
-public sealed record ExportObjections(ExportFilter Filter, string Format, bool Excel, Caller Caller, HttpResponse Response)
-    : IQuery<long>;
+public sealed record ExportObjections(ExportFilter Filter, string Format) : IQuery<IAsyncEnumerable<ExportObjectionRow>>;
 
 public sealed class ExportObjectionsValidator : AbstractValidator<ExportObjections>
 {
@@ -25,7 +26,7 @@ public sealed class ExportObjectionsValidator : AbstractValidator<ExportObjectio
         });
 }
 
-public sealed class ExportObjectionsHandler(Db db, Writer writer) : IQueryHandler<ExportObjections, long>
+public sealed class ExportObjectionsHandler(Db db) : IQueryHandler<ExportObjections, IAsyncEnumerable<ExportObjectionRow>>
 {
     /// <summary>The documented column order. Never reorder; add new columns at the end.</summary>
     public static readonly string[] Columns =
@@ -47,93 +48,48 @@ public sealed class ExportObjectionsHandler(Db db, Writer writer) : IQueryHandle
         LEFT JOIN competitors c ON c.id = o.competitor_id
         """;
 
-    public async ValueTask<long> Handle(ExportObjections query, CancellationToken cancellationToken)
+    public static readonly ExportShape<ExportObjectionRow> Shape = new("objections", "/api/v1/exports/objections", Columns, WriteCsv, WriteJson);
+
+    public ValueTask<IAsyncEnumerable<ExportObjectionRow>> Handle(ExportObjections query, CancellationToken cancellationToken)
     {
         var p = new DynamicParameters();
         var sql = $"{SelectSql}\nWHERE {query.Filter.Where(p)}\nORDER BY r.id, o.position";
-        ExportOutput.Begin(query.Response, "objections", query.Format);
-
-        long rows = 0;
-        var completed = false;
-        try
-        {
-            await using var connection = await db.OpenAsync(cancellationToken);
-            var reader = connection.Query<Row>(new CommandDefinition(sql, p, flags: CommandFlags.None, cancellationToken: cancellationToken));
-            if (query.Format == ExportOutput.Jsonl)
-            {
-                var jsonl = new JsonLinesWriter(query.Response.BodyWriter);
-                foreach (var r in reader)
-                {
-                    var j = jsonl.Row;
-                    j.WriteNumber("reportId", r.ReportId);
-                    j.WriteString("dealId", r.DealId);
-                    j.WriteNumber("position", r.Position);
-                    j.WriteString("category", r.Category);
-                    j.WriteString("competitor", r.Competitor);
-                    j.WriteString("competitorAsWritten", r.CompetitorAsWritten);
-                    if (r.CompetitorId is null) j.WriteNull("competitorId"); else j.WriteNumber("competitorId", r.CompetitorId.Value);
-                    j.WriteBoolean("overcome", r.Overcome);
-                    j.WriteString("text", r.Text);
-                    j.WriteString("outcome", r.Outcome);
-                    j.WriteString("closedOn", r.ClosedOn);
-                    ExportOutput.WriteAmount(j, r.AmountCents);
-                    j.WriteString("currency", r.Currency);
-                    j.WriteString("segment", r.Segment);
-                    j.WriteString("stageReached", r.StageReached);
-                    j.WriteString("region", r.Region);
-                    j.WriteString("industry", r.Industry);
-                    j.WriteString("product", r.Product);
-                    j.WriteNumber("repId", r.RepId);
-                    rows++;
-                    await jsonl.EndRowAsync(cancellationToken);
-                }
-                await jsonl.CompleteAsync(cancellationToken);
-            }
-            else
-            {
-                await using var csv = new CsvWriter(query.Response.Body, query.Excel);
-                csv.Header(Columns);
-                foreach (var r in reader)
-                {
-                    csv.Number(r.ReportId).Text(r.DealId).Number(r.Position).Text(r.Category)
-                        .Text(r.Competitor).Text(r.CompetitorAsWritten).Number(r.CompetitorId).Bool(r.Overcome).Text(r.Text)
-                        .Text(r.Outcome).Text(r.ClosedOn).Number(r.AmountCents is null ? null : r.AmountCents.Value / 100m).Text(r.Currency)
-                        .Text(r.Segment).Text(r.StageReached).Text(r.Region).Text(r.Industry).Text(r.Product).Number(r.RepId);
-                    rows++;
-                    await csv.EndRowAsync(cancellationToken);
-                }
-                await csv.FlushAsync(cancellationToken);
-            }
-            completed = true;
-        }
-        finally
-        {
-            await ExportOutput.RecordAsync(writer, query.Caller, "/api/v1/exports/objections", query.Filter, query.Format, rows, completed);
-        }
-        return rows;
+        return ValueTask.FromResult(Rows(sql, p, cancellationToken));
     }
 
-    private sealed class Row
+    private async IAsyncEnumerable<ExportObjectionRow> Rows(string sql, DynamicParameters p, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        public long ReportId { get; init; }
-        public string DealId { get; init; } = "";
-        public long Position { get; init; }
-        public string Category { get; init; } = "";
-        public string? Competitor { get; init; }
-        public string? CompetitorAsWritten { get; init; }
-        public long? CompetitorId { get; init; }
-        public bool Overcome { get; init; }
-        public string? Text { get; init; }
-        public string Outcome { get; init; } = "";
-        public string ClosedOn { get; init; } = "";
-        public long? AmountCents { get; init; }
-        public string? Currency { get; init; }
-        public string? Segment { get; init; }
-        public string? StageReached { get; init; }
-        public string? Region { get; init; }
-        public string? Industry { get; init; }
-        public string? Product { get; init; }
-        public long RepId { get; init; }
+        await using var connection = await db.OpenAsync(cancellationToken);
+        await foreach (var row in connection.QueryUnbufferedAsync<ExportObjectionRow>(sql, p).WithCancellation(cancellationToken)) yield return row;
+    }
+
+    private static void WriteCsv(CsvWriter csv, ExportObjectionRow r) =>
+        csv.Number(r.ReportId).Text(r.DealId).Number(r.Position).Text(r.Category)
+            .Text(r.Competitor).Text(r.CompetitorAsWritten).Number(r.CompetitorId).Bool(r.Overcome).Text(r.Text)
+            .Text(r.Outcome).Text(r.ClosedOn).Number(r.AmountCents is null ? null : r.AmountCents.Value / 100m).Text(r.Currency)
+            .Text(r.Segment).Text(r.StageReached).Text(r.Region).Text(r.Industry).Text(r.Product).Number(r.RepId);
+
+    private static void WriteJson(Utf8JsonWriter j, ExportObjectionRow r)
+    {
+        j.WriteNumber("reportId", r.ReportId);
+        j.WriteString("dealId", r.DealId);
+        j.WriteNumber("position", r.Position);
+        j.WriteString("category", r.Category);
+        j.WriteString("competitor", r.Competitor);
+        j.WriteString("competitorAsWritten", r.CompetitorAsWritten);
+        if (r.CompetitorId is null) j.WriteNull("competitorId"); else j.WriteNumber("competitorId", r.CompetitorId.Value);
+        j.WriteBoolean("overcome", r.Overcome);
+        j.WriteString("text", r.Text);
+        j.WriteString("outcome", r.Outcome);
+        j.WriteString("closedOn", r.ClosedOn);
+        ExportOutput.WriteAmount(j, r.AmountCents);
+        j.WriteString("currency", r.Currency);
+        j.WriteString("segment", r.Segment);
+        j.WriteString("stageReached", r.StageReached);
+        j.WriteString("region", r.Region);
+        j.WriteString("industry", r.Industry);
+        j.WriteString("product", r.Product);
+        j.WriteNumber("repId", r.RepId);
     }
 
     public static void Map(RouteGroupBuilder group) =>
@@ -151,11 +107,38 @@ public sealed class ExportObjectionsHandler(Db db, Writer writer) : IQueryHandle
     private static async Task<IResult> Endpoint(
         string? format, string? excel, string? from, string? to, string? segment, string? region, string? product,
         string? industry, string? stage, string? outcome, string? competitor,
-        HttpContext http, ISender sender, CancellationToken cancellationToken)
+        HttpContext http, ISender sender, Writer writer, CancellationToken cancellationToken)
     {
         var bom = QueryInt.Bool(excel, "excel") ?? false;
         var filter = new ExportFilter(from, to, segment, region, product, industry, stage, outcome, competitor);
-        await sender.Send(new ExportObjections(filter, format ?? ExportOutput.Csv, bom, Caller.From(http.User), http.Response), cancellationToken);
+        var request = new ExportRequest(filter, format ?? ExportOutput.Csv, bom, Caller.From(http.User));
+        var rows = await sender.Send(new ExportObjections(filter, request.Format), cancellationToken);
+        await ExportStream.WriteAsync(http.Response, Shape, rows, request, writer, cancellationToken);
         return Results.Empty;
     }
 }
+
+/// <summary>One row of the objections export.</summary>
+public sealed class ExportObjectionRow
+{
+    public long ReportId { get; init; }
+    public string DealId { get; init; } = "";
+    public long Position { get; init; }
+    public string Category { get; init; } = "";
+    public string? Competitor { get; init; }
+    public string? CompetitorAsWritten { get; init; }
+    public long? CompetitorId { get; init; }
+    public bool Overcome { get; init; }
+    public string? Text { get; init; }
+    public string Outcome { get; init; } = "";
+    public string ClosedOn { get; init; } = "";
+    public long? AmountCents { get; init; }
+    public string? Currency { get; init; }
+    public string? Segment { get; init; }
+    public string? StageReached { get; init; }
+    public string? Region { get; init; }
+    public string? Industry { get; init; }
+    public string? Product { get; init; }
+    public long RepId { get; init; }
+}
+

@@ -4,9 +4,65 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 using WinLoss.Api.Infrastructure;
 using WinLoss.Api.Infrastructure.Auth;
+using WinLoss.Api.Infrastructure.Csv;
 using WinLoss.Api.Infrastructure.Database;
 
 namespace WinLoss.Api.Features.Exports;
+
+/// <summary>One export's shape: its file name, endpoint (for the audit), fixed CSV columns, and how one row is written in each format.</summary>
+public sealed record ExportShape<TRow>(string Name, string Endpoint, string[] Columns, Action<CsvWriter, TRow> Csv, Action<Utf8JsonWriter, TRow> Json);
+
+/// <summary>What the caller asked for: the filters, csv or jsonl, a BOM for Excel, and who asks (for the audit).</summary>
+public sealed record ExportRequest(ExportFilter Filter, string Format, bool Excel, Caller Caller);
+
+/// <summary>
+/// The one export pipeline: the handlers only return their rows (an unbuffered query as <see cref="IAsyncEnumerable{T}"/>,
+/// which runs when it is enumerated here — after authorization and validation); this streams them as CSV or JSON Lines
+/// into the response and records the audit entry once the body was sent (or broke off).
+/// </summary>
+public static class ExportStream
+{
+    public static async Task<long> WriteAsync<TRow>(
+        HttpResponse response, ExportShape<TRow> shape, IAsyncEnumerable<TRow> rows, ExportRequest request, Writer writer,
+        CancellationToken cancellationToken)
+    {
+        ExportOutput.Begin(response, shape.Name, request.Format);
+        long count = 0;
+        var completed = false;
+        try
+        {
+            if (request.Format == ExportOutput.Jsonl)
+            {
+                var jsonl = new JsonLinesWriter(response.BodyWriter);
+                await foreach (var row in rows.WithCancellation(cancellationToken))
+                {
+                    shape.Json(jsonl.Row, row);
+                    count++;
+                    await jsonl.EndRowAsync(cancellationToken);
+                }
+                await jsonl.CompleteAsync(cancellationToken);
+            }
+            else
+            {
+                await using var csv = new CsvWriter(response.Body, request.Excel);
+                csv.Header(shape.Columns);
+                await foreach (var row in rows.WithCancellation(cancellationToken))
+                {
+                    shape.Csv(csv, row);
+                    count++;
+                    await csv.EndRowAsync(cancellationToken);
+                }
+                await csv.FlushAsync(cancellationToken);
+            }
+            completed = true;
+        }
+        finally
+        {
+            await ExportOutput.RecordAsync(writer, request.Caller, shape.Endpoint, request.Filter, request.Format, count, completed);
+        }
+        return count;
+    }
+}
 
 /// <summary>What every export shares: formats, response headers, the JSON Lines writer, the audit entry.</summary>
 public static class ExportOutput

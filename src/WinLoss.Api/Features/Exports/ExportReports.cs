@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
 using Dapper;
 using FluentValidation;
 using Mediator;
@@ -9,12 +11,11 @@ using WinLoss.Api.Infrastructure.Http;
 namespace WinLoss.Api.Features.Exports;
 
 /// <summary>
-/// Every live report matching the filters, one row per report, oldest id first, streamed from one
-/// unbuffered query straight to the response (memory flat in the number of rows). Child rows are
-/// pre-joined per report in SQL. The export is audited after the last row was sent.
+/// Every live report matching the filters, one row per report, oldest id first: the rows of one unbuffered query
+/// (child rows pre-joined per report in SQL), which <see cref="ExportStream"/> writes to the response as they are read
+/// (memory flat in the number of rows) and audits.
 /// </summary>
-public sealed record ExportReports(ExportFilter Filter, string Format, bool Excel, Caller Caller, HttpResponse Response)
-    : IQuery<long>;
+public sealed record ExportReports(ExportFilter Filter, string Format) : IQuery<IAsyncEnumerable<ExportReportRow>>;
 
 public sealed class ExportReportsValidator : AbstractValidator<ExportReports>
 {
@@ -26,7 +27,7 @@ public sealed class ExportReportsValidator : AbstractValidator<ExportReports>
         });
 }
 
-public sealed class ExportReportsHandler(Db db, Writer writer) : IQueryHandler<ExportReports, long>
+public sealed class ExportReportsHandler(Db db) : IQueryHandler<ExportReports, IAsyncEnumerable<ExportReportRow>>
 {
     /// <summary>The documented column order (README, OpenAPI). Never reorder; add new columns at the end.</summary>
     public static readonly string[] Columns =
@@ -62,51 +63,22 @@ public sealed class ExportReportsHandler(Db db, Writer writer) : IQueryHandler<E
         FROM reports r JOIN users u ON u.id = r.rep_id
         """;
 
-    public async ValueTask<long> Handle(ExportReports query, CancellationToken cancellationToken)
+    public static readonly ExportShape<ExportReportRow> Shape = new("reports", "/api/v1/exports/reports", Columns, WriteCsv, WriteJson);
+
+    public ValueTask<IAsyncEnumerable<ExportReportRow>> Handle(ExportReports query, CancellationToken cancellationToken)
     {
         var p = new DynamicParameters();
         var sql = $"{SelectSql}\nWHERE {query.Filter.Where(p)}\nORDER BY r.id";
-        ExportOutput.Begin(query.Response, "reports", query.Format);
-
-        long rows = 0;
-        var completed = false;
-        try
-        {
-            await using var connection = await db.OpenAsync(cancellationToken);
-            var reader = connection.Query<Row>(new CommandDefinition(sql, p, flags: CommandFlags.None, cancellationToken: cancellationToken));
-            if (query.Format == ExportOutput.Jsonl)
-            {
-                var jsonl = new JsonLinesWriter(query.Response.BodyWriter);
-                foreach (var r in reader)
-                {
-                    WriteJson(jsonl, r);
-                    rows++;
-                    await jsonl.EndRowAsync(cancellationToken);
-                }
-                await jsonl.CompleteAsync(cancellationToken);
-            }
-            else
-            {
-                await using var csv = new CsvWriter(query.Response.Body, query.Excel);
-                csv.Header(Columns);
-                foreach (var r in reader)
-                {
-                    WriteCsv(csv, r);
-                    rows++;
-                    await csv.EndRowAsync(cancellationToken);
-                }
-                await csv.FlushAsync(cancellationToken);
-            }
-            completed = true;
-        }
-        finally
-        {
-            await ExportOutput.RecordAsync(writer, query.Caller, "/api/v1/exports/reports", query.Filter, query.Format, rows, completed);
-        }
-        return rows;
+        return ValueTask.FromResult(Rows(sql, p, cancellationToken));
     }
 
-    private static void WriteCsv(CsvWriter csv, Row r)
+    private async IAsyncEnumerable<ExportReportRow> Rows(string sql, DynamicParameters p, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken);
+        await foreach (var row in connection.QueryUnbufferedAsync<ExportReportRow>(sql, p).WithCancellation(cancellationToken)) yield return row;
+    }
+
+    private static void WriteCsv(CsvWriter csv, ExportReportRow r)
     {
         var (primaryReason, primaryDetail) = SplitPrimary(r.PrimaryReason);
         csv.Number(r.Id).Text(r.DealId).Text(r.Outcome).Text(r.ClosedOn)
@@ -120,10 +92,9 @@ public sealed class ExportReportsHandler(Db db, Writer writer) : IQueryHandler<E
             .Number(r.Version).Text(r.CreatedAt).Text(r.UpdatedAt);
     }
 
-    private static void WriteJson(JsonLinesWriter jsonl, Row r)
+    private static void WriteJson(Utf8JsonWriter j, ExportReportRow r)
     {
         var (primaryReason, primaryDetail) = SplitPrimary(r.PrimaryReason);
-        var j = jsonl.Row;
         j.WriteNumber("id", r.Id);
         j.WriteString("dealId", r.DealId);
         j.WriteString("outcome", r.Outcome);
@@ -161,37 +132,6 @@ public sealed class ExportReportsHandler(Db db, Writer writer) : IQueryHandler<E
         return i < 0 ? (value, null) : (value[..i], i == value.Length - 1 ? null : value[(i + 1)..]);
     }
 
-    private sealed class Row
-    {
-        public long Id { get; init; }
-        public string DealId { get; init; } = "";
-        public string Outcome { get; init; } = "";
-        public string ClosedOn { get; init; } = "";
-        public long? AmountCents { get; init; }
-        public string? Currency { get; init; }
-        public string? Segment { get; init; }
-        public string? StageReached { get; init; }
-        public string? Region { get; init; }
-        public string? Industry { get; init; }
-        public string? Product { get; init; }
-        public string? AccountName { get; init; }
-        public long RepId { get; init; }
-        public string? RepName { get; init; }
-        public string? Competitors { get; init; }
-        public string? PrimaryCompetitor { get; init; }
-        public string? Reasons { get; init; }
-        public string? PrimaryReason { get; init; }
-        public string? Objections { get; init; }
-        public string? Messages { get; init; }
-        public string? Collateral { get; init; }
-        public string? LeadSource { get; init; }
-        public long? LeadQuality { get; init; }
-        public string? Notes { get; init; }
-        public long Version { get; init; }
-        public string CreatedAt { get; init; } = "";
-        public string UpdatedAt { get; init; } = "";
-    }
-
     public static void Map(RouteGroupBuilder group) =>
         group.MapGet("/reports", Endpoint)
             .WithName("ExportReports")
@@ -208,11 +148,46 @@ public sealed class ExportReportsHandler(Db db, Writer writer) : IQueryHandler<E
     private static async Task<IResult> Endpoint(
         string? format, string? excel, string? from, string? to, string? segment, string? region, string? product,
         string? industry, string? stage, string? outcome, string? competitor,
-        HttpContext http, ISender sender, CancellationToken cancellationToken)
+        HttpContext http, ISender sender, Writer writer, CancellationToken cancellationToken)
     {
         var bom = QueryInt.Bool(excel, "excel") ?? false;
         var filter = new ExportFilter(from, to, segment, region, product, industry, stage, outcome, competitor);
-        await sender.Send(new ExportReports(filter, format ?? ExportOutput.Csv, bom, Caller.From(http.User), http.Response), cancellationToken);
+        var request = new ExportRequest(filter, format ?? ExportOutput.Csv, bom, Caller.From(http.User));
+        var rows = await sender.Send(new ExportReports(filter, request.Format), cancellationToken);
+        await ExportStream.WriteAsync(http.Response, Shape, rows, request, writer, cancellationToken);
         return Results.Empty;
     }
 }
+
+/// <summary>One row of the reports export (multi-values joined with U+001F, as the SQL makes them).</summary>
+public sealed class ExportReportRow
+{
+    public long Id { get; init; }
+    public string DealId { get; init; } = "";
+    public string Outcome { get; init; } = "";
+    public string ClosedOn { get; init; } = "";
+    public long? AmountCents { get; init; }
+    public string? Currency { get; init; }
+    public string? Segment { get; init; }
+    public string? StageReached { get; init; }
+    public string? Region { get; init; }
+    public string? Industry { get; init; }
+    public string? Product { get; init; }
+    public string? AccountName { get; init; }
+    public long RepId { get; init; }
+    public string? RepName { get; init; }
+    public string? Competitors { get; init; }
+    public string? PrimaryCompetitor { get; init; }
+    public string? Reasons { get; init; }
+    public string? PrimaryReason { get; init; }
+    public string? Objections { get; init; }
+    public string? Messages { get; init; }
+    public string? Collateral { get; init; }
+    public string? LeadSource { get; init; }
+    public long? LeadQuality { get; init; }
+    public string? Notes { get; init; }
+    public long Version { get; init; }
+    public string CreatedAt { get; init; } = "";
+    public string UpdatedAt { get; init; } = "";
+}
+

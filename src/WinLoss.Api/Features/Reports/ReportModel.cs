@@ -6,7 +6,7 @@ using WinLoss.Api.Infrastructure.Database;
 
 namespace WinLoss.Api.Features.Reports;
 
-/// <summary>The body of POST and PUT /api/v1/reports (contract section 3). Unknown properties are rejected.</summary>
+/// <summary>The body of POST and PUT /api/v1/reports (docs/api-guide.md#reports). Unknown properties are rejected.</summary>
 public sealed record ReportInput
 {
     public string? DealId { get; init; }

@@ -250,15 +250,15 @@ public static class ReportStore
     private static ReportDto Dto(long id, Row row, List<ReportCompetitorDto> competitors, List<ReportReasonDto> reasons,
         List<ReportObjectionDto> objections, List<ReportMessageDto> messages, List<string> collateral,
         int version, string createdAt, string updatedAt, long createdBy) => new()
-    {
-        Id = id, DealId = row.DealId, Outcome = row.Outcome, ClosedOn = row.ClosedOn,
-        Amount = row.AmountCents is null ? null : row.AmountCents.Value / 100m, Currency = row.Currency,
-        Segment = row.Segment, StageReached = row.StageReached, Region = row.Region, Industry = row.Industry,
-        Product = row.Product, AccountName = row.AccountName,
-        Competitors = competitors, Reasons = reasons, Objections = objections, Messages = messages, CollateralUsed = collateral,
-        LeadSource = row.LeadSource, LeadQuality = row.LeadQuality, Notes = row.Notes,
-        RepId = row.RepId, Version = version, CreatedAt = createdAt, UpdatedAt = updatedAt, CreatedBy = createdBy,
-    };
+        {
+            Id = id, DealId = row.DealId, Outcome = row.Outcome, ClosedOn = row.ClosedOn,
+            Amount = row.AmountCents is null ? null : row.AmountCents.Value / 100m, Currency = row.Currency,
+            Segment = row.Segment, StageReached = row.StageReached, Region = row.Region, Industry = row.Industry,
+            Product = row.Product, AccountName = row.AccountName,
+            Competitors = competitors, Reasons = reasons, Objections = objections, Messages = messages, CollateralUsed = collateral,
+            LeadSource = row.LeadSource, LeadQuality = row.LeadQuality, Notes = row.Notes,
+            RepId = row.RepId, Version = version, CreatedAt = createdAt, UpdatedAt = updatedAt, CreatedBy = createdBy,
+        };
 
     private const string LoadSql =
         """

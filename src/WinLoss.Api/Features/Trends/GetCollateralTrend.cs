@@ -46,14 +46,8 @@ public sealed class GetCollateralTrendHandler(Db db, ReadStore read) : IQueryHan
     public static readonly string[] CsvColumns = ["collateralId", "title", "active", "uses", "winRateWhenUsed", "winRateN", "winRateLow", "winRateHigh", "winRateLowSample"];
 
     public static void Map(RouteGroupBuilder group) =>
-        group.MapGet("/collateral", Endpoint)
-            .WithName("GetCollateralTrend")
-            .WithSummary("Collateral uses and win rate when used; unused items listed with uses 0 (format=csv for a file)")
-            .WithDescription("CSV columns: " + string.Join(",", CsvColumns))
-            .RequireAuthorization(Policies.ReadTrends)
-            .Produces<CollateralTrend>(StatusCodes.Status200OK)
-            .Produces(StatusCodes.Status200OK, contentType: "text/csv")
-            .ProducesValidationProblem();
+        group.MapGet("/collateral", Endpoint).AsTrend<CollateralTrend>("GetCollateralTrend",
+            "Collateral uses and win rate when used; unused items listed with uses 0 (format=csv for a file)", CsvColumns);
 
     private static async Task<IResult> Endpoint([AsParameters] TrendParameters parameters, HttpContext http, ISender sender, CancellationToken cancellationToken)
     {

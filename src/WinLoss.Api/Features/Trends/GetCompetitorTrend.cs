@@ -89,14 +89,8 @@ public sealed class GetCompetitorTrendHandler(Db db, ReadStore read) : IQueryHan
     }
 
     public static void Map(RouteGroupBuilder group) =>
-        group.MapGet("/competitors", Endpoint)
-            .WithName("GetCompetitorTrend")
-            .WithSummary("Competitor win rates per period (format=csv for a file)")
-            .WithDescription("CSV columns: " + string.Join(",", CompetitorTrendRow.CsvColumns))
-            .RequireAuthorization(Policies.ReadTrends)
-            .Produces<CompetitorTrend>(StatusCodes.Status200OK)
-            .Produces(StatusCodes.Status200OK, contentType: "text/csv")
-            .ProducesValidationProblem();
+        group.MapGet("/competitors", Endpoint).AsTrend<CompetitorTrend>("GetCompetitorTrend",
+            "Competitor win rates per period (format=csv for a file)", CompetitorTrendRow.CsvColumns);
 
     private static async Task<IResult> Endpoint([AsParameters] TrendParameters parameters, string? primaryOnly, HttpContext http, ISender sender, CancellationToken cancellationToken)
     {

@@ -44,14 +44,8 @@ public sealed class GetLeadSourceTrendHandler(ReadStore read) : IQueryHandler<Ge
     public static readonly string[] CsvColumns = ["leadSource", "deals", "won", "lost", "noDecision", "winRate", "winRateN", "winRateLow", "winRateHigh", "winRateLowSample", "avgLeadQuality", "ratedDeals"];
 
     public static void Map(RouteGroupBuilder group) =>
-        group.MapGet("/lead-sources", Endpoint)
-            .WithName("GetLeadSourceTrend")
-            .WithSummary("Win rate and lead quality by lead source (format=csv for a file)")
-            .WithDescription("CSV columns: " + string.Join(",", CsvColumns))
-            .RequireAuthorization(Policies.ReadTrends)
-            .Produces<LeadSourceTrend>(StatusCodes.Status200OK)
-            .Produces(StatusCodes.Status200OK, contentType: "text/csv")
-            .ProducesValidationProblem();
+        group.MapGet("/lead-sources", Endpoint).AsTrend<LeadSourceTrend>("GetLeadSourceTrend",
+            "Win rate and lead quality by lead source (format=csv for a file)", CsvColumns);
 
     private static async Task<IResult> Endpoint([AsParameters] TrendParameters parameters, HttpContext http, ISender sender, CancellationToken cancellationToken)
     {

@@ -65,14 +65,8 @@ public sealed class GetMessageTrendHandler(ReadStore read) : IQueryHandler<GetMe
     ];
 
     public static void Map(RouteGroupBuilder group) =>
-        group.MapGet("/messages", Endpoint)
-            .WithName("GetMessageTrend")
-            .WithSummary("Message resonance and win-rate lift over all deals, or by segment or stage (format=csv for a file)")
-            .WithDescription("CSV columns: " + string.Join(",", CsvColumns))
-            .RequireAuthorization(Policies.ReadTrends)
-            .Produces<MessageTrend>(StatusCodes.Status200OK)
-            .Produces(StatusCodes.Status200OK, contentType: "text/csv")
-            .ProducesValidationProblem();
+        group.MapGet("/messages", Endpoint).AsTrend<MessageTrend>("GetMessageTrend",
+            "Message resonance and win-rate lift over all deals, or by segment or stage (format=csv for a file)", CsvColumns);
 
     private static async Task<IResult> Endpoint([AsParameters] TrendParameters parameters, string? by, HttpContext http, ISender sender, CancellationToken cancellationToken)
     {

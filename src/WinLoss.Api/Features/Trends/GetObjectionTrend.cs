@@ -105,14 +105,8 @@ public sealed class GetObjectionTrendHandler(Db db, ReadStore read) : IQueryHand
     }
 
     public static void Map(RouteGroupBuilder group) =>
-        group.MapGet("/objections", Endpoint)
-            .WithName("GetObjectionTrend")
-            .WithSummary("Objection categories per period: mentions, distinct deals and reps, share, rising (format=csv for a file)")
-            .WithDescription("CSV columns: " + string.Join(",", CsvColumns))
-            .RequireAuthorization(Policies.ReadTrends)
-            .Produces<ObjectionTrend>(StatusCodes.Status200OK)
-            .Produces(StatusCodes.Status200OK, contentType: "text/csv")
-            .ProducesValidationProblem();
+        group.MapGet("/objections", Endpoint).AsTrend<ObjectionTrend>("GetObjectionTrend",
+            "Objection categories per period: mentions, distinct deals and reps, share, rising (format=csv for a file)", CsvColumns);
 
     public static readonly string[] CsvColumns =
     [

@@ -67,14 +67,8 @@ public sealed class GetReasonTrendHandler(Db db, ReadStore read) : IQueryHandler
     public static readonly string[] CsvColumns = ["group", "competitorId", "competitor", "category", "deals", "primary", "share", "shareN", "shareLow", "shareHigh", "shareLowSample"];
 
     public static void Map(RouteGroupBuilder group) =>
-        group.MapGet("/reasons", Endpoint)
-            .WithName("GetReasonTrend")
-            .WithSummary("Reason categories by competitor, segment or stage for one outcome (format=csv for a file)")
-            .WithDescription("CSV columns: " + string.Join(",", CsvColumns))
-            .RequireAuthorization(Policies.ReadTrends)
-            .Produces<ReasonTrend>(StatusCodes.Status200OK)
-            .Produces(StatusCodes.Status200OK, contentType: "text/csv")
-            .ProducesValidationProblem();
+        group.MapGet("/reasons", Endpoint).AsTrend<ReasonTrend>("GetReasonTrend",
+            "Reason categories by competitor, segment or stage for one outcome (format=csv for a file)", CsvColumns);
 
     private static async Task<IResult> Endpoint([AsParameters] TrendParameters parameters, string? by, string? outcome, HttpContext http, ISender sender, CancellationToken cancellationToken)
     {

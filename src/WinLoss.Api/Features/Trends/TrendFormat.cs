@@ -137,6 +137,14 @@ public static class TrendFormat
         }
     }
 
+    /// <summary>What every trend endpoint declares: its name, summary, CSV columns, the read-trends policy, JSON or CSV, 400s.</summary>
+    public static RouteHandlerBuilder AsTrend<T>(this RouteHandlerBuilder route, string name, string summary, string[] csvColumns) =>
+        route.WithName(name).WithSummary(summary).WithDescription("CSV columns: " + string.Join(",", csvColumns))
+            .RequireAuthorization(Policies.ReadTrends)
+            .Produces<T>(StatusCodes.Status200OK)
+            .Produces(StatusCodes.Status200OK, contentType: "text/csv")
+            .ProducesValidationProblem();
+
     /// <summary>A filter date as the answers show it: YYYY-MM-DD, or null when that end is open.</summary>
     public static string? Date(DateOnly? d) => d?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 }

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Authorization;
 namespace WinLoss.Api.Infrastructure.Auth;
 
 /// <summary>
-/// The permission matrix of contract section 2, in one place: one named policy per action.
+/// The permission matrix (README "Roles", docs/api-guide.md#users-roles-and-api-keys), in one place: one named policy per action.
 /// Ownership rules that need the data (a rep's own report, the 14-day amend window) live in the handlers.
 /// </summary>
 public static class Policies

@@ -16,7 +16,9 @@ public static class SwaggerSetup
                 License = new OpenApiLicense { Name = "Proprietary", Identifier = "LicenseRef-Proprietary" },
                 Contact = new OpenApiContact { Name = "WinLoss engineering", Email = "engineering@winloss.example" },
             });
-            o.AddServer(new OpenApiServer { Url = "http://localhost:5080", Description = "Local default" });
+            // Relative to wherever the document was fetched from, so "Try it out" calls the origin the reader is on
+            // (another host, port or a proxy) and stays inside the Content-Security-Policy's connect-src 'self'.
+            o.AddServer(new OpenApiServer { Url = "/", Description = "This service (the origin serving this document)" });
             o.AddSecurityDefinition("bearer", new OpenApiSecurityScheme
             {
                 Type = SecuritySchemeType.Http,

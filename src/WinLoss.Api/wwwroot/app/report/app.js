@@ -1,7 +1,8 @@
-// WinLoss rep form (/app/report): one screen, offline-first. No framework; see README "The rep's report form".
+// WinLoss rep form (/app/report): one screen, offline-first. No framework; see docs/pages.md.
 import * as outbox from "/app/report/outbox.js";
+import { api as apiWithKey } from "/app/shared/api.js";
+import { enhanceKeyInput } from "/app/shared/key.js";
 
-const API = "/api/v1";
 const LS = {
   key: "winloss.apiKey",
   draft: "winloss.report.draft",
@@ -14,7 +15,7 @@ const LS = {
 };
 const DRAIN_EVERY_MS = 30000;
 
-// Contract section 4 seeds: used until (or when) GET /api/v1/taxonomy/... cannot be reached.
+// The seeded categories (docs/api-guide.md#taxonomy-competitors-categories-catalogue): used until (or when) GET /api/v1/taxonomy/... cannot be reached.
 const SEED_REASONS = [
   ["price", "Price"], ["product_gap", "Product gap"], ["integration", "Integration"],
   ["security_compliance", "Security and compliance"], ["implementation_risk", "Implementation risk"],
@@ -92,7 +93,8 @@ function emptyDraft() {
     key: null, outcome: "", dealId: "", closedOn: today(), competitors: [], reasons: [], primaryReason: null,
     objections: [], messages: {}, collateral: [], leadSource: "", leadQuality: null, amount: "",
     currency: localStorage.getItem(LS.currency) || "USD", segment: "", stageReached: "", accountName: "", notes: "",
-    serverErrors: null, serverDetail: null,
+    serverErrors: null, serverDetail: null, duplicateOf: null,
+    amend: null, // {id, etag, version} while amending a filed report (PUT with If-Match), else null
   };
 }
 
@@ -113,22 +115,8 @@ function isDirty(d = draft) {
 
 // ---------------------------------------------------------------- API
 
-async function api(path, options = {}) {
-  const response = await fetch(API + path, {
-    ...options,
-    headers: { Accept: "application/json", Authorization: `Bearer ${apiKey}`, ...(options.headers || {}) },
-    cache: "no-store",
-  });
-  let body = null;
-  try { body = await response.json(); } catch { body = null; }
-  if (!response.ok) {
-    const error = new Error(`HTTP ${response.status}`);
-    error.status = response.status;
-    error.body = body;
-    throw error;
-  }
-  return body;
-}
+/** The shared client (app/shared/api.js) with the key this page holds (it checks a new key before keeping it). */
+const api = (path, options = {}) => apiWithKey(path, { key: apiKey, ...options });
 
 async function refreshReference() {
   const [reasons, objections, comps, messages, collateral] = await Promise.allSettled([
@@ -165,9 +153,12 @@ function seedOrder(list, seeds) {
   return list.map((c, i) => [c, i]).sort((a, b) => rank(a[0].code) - rank(b[0].code) || a[1] - b[1]).map(([c]) => c);
 }
 
+/** The signed-in user's own last 10 reports (reps only see theirs anyway; other roles ask for their own by id). */
 async function refreshRecent() {
+  const me = readJson(LS.me, null);
+  if (!me || !me.id) { renderRecent(); return; }
   try {
-    const page = await api("/reports?limit=10");
+    const page = await api(me.role === "rep" ? "/reports?limit=10" : `/reports?limit=10&repId=${me.id}`);
     writeJson(LS.recent, listOf(page));
   } catch (e) {
     if (e.status === 401) return signedOut("Your API key was not accepted. Paste a new one.");
@@ -211,11 +202,13 @@ function toBody(d) {
   const body = { dealId: d.dealId.trim(), outcome: d.outcome, closedOn: d.closedOn };
   if (d.competitors.length) body.competitors = d.competitors.map((c) => (c.primary ? { name: c.name, primary: true } : { name: c.name }));
   const primary = primaryReasonOf(d);
-  if (d.reasons.length) body.reasons = d.reasons.map((code) => (code === primary ? { category: code, primary: true } : { category: code }));
+  const detail = (code) => (d.kept && d.kept.reasonDetails && d.kept.reasonDetails[code] ? { detail: d.kept.reasonDetails[code] } : {});
+  if (d.reasons.length) body.reasons = d.reasons.map((code) => ({ category: code, ...detail(code), ...(code === primary ? { primary: true } : {}) }));
   if (d.objections.length) {
     body.objections = d.objections.map((o) => {
       const item = { category: o.category, overcome: Boolean(o.overcome) };
       if (o.competitor) item.competitor = o.competitor;
+      if (o.text) item.text = o.text;
       return item;
     });
   }
@@ -230,6 +223,8 @@ function toBody(d) {
   if (d.stageReached) body.stageReached = d.stageReached;
   if (d.accountName.trim()) body.accountName = d.accountName.trim();
   if (d.notes.trim()) body.notes = d.notes.trim();
+  // Amending: fields this form does not edit are sent back as they were (PUT replaces the report).
+  for (const [k, v] of Object.entries((d.kept && d.kept.fields) || {})) if (v !== null && v !== undefined && body[k] === undefined) body[k] = v;
   return body;
 }
 
@@ -242,7 +237,11 @@ function fromBody(body, key) {
   d.competitors = (body.competitors || []).map((c) => ({ name: c.name, primary: Boolean(c.primary) }));
   d.reasons = (body.reasons || []).map((r) => r.category);
   d.primaryReason = ((body.reasons || []).find((r) => r.primary) || {}).category || null;
-  d.objections = (body.objections || []).map((o) => ({ category: o.category, overcome: Boolean(o.overcome), competitor: o.competitor || "" }));
+  d.objections = (body.objections || []).map((o) => ({ category: o.category, overcome: Boolean(o.overcome), competitor: o.competitor || "", text: o.text || "" }));
+  d.kept = {
+    reasonDetails: Object.fromEntries((body.reasons || []).filter((r) => r.detail).map((r) => [r.category, r.detail])),
+    fields: { region: body.region, industry: body.industry, product: body.product },
+  };
   for (const m of body.messages || []) d.messages[m.messageId] = m.resonance;
   d.collateral = [...(body.collateralUsed || [])];
   d.leadSource = body.leadSource || "";
@@ -254,6 +253,12 @@ function fromBody(body, key) {
   d.accountName = body.accountName || "";
   d.notes = body.notes || "";
   return d;
+}
+
+/** The competitor an objection is about unless the rep says otherwise: the primary one, or the only one named. */
+function defaultObjectionCompetitor(d = draft) {
+  const primary = d.competitors.find((c) => c.primary) || (d.competitors.length === 1 ? d.competitors[0] : null);
+  return primary ? primary.name : "";
 }
 
 // ---------------------------------------------------------------- rendering
@@ -310,6 +315,7 @@ function renderDraft() {
   $("accountName").value = draft.accountName;
   $("notes").value = draft.notes;
   renderTaxonomy();
+  renderAmend();
 }
 
 function renderDependent() {
@@ -381,7 +387,8 @@ function renderRecent() {
   list.replaceChildren(...recent.map((r) => el("li", { class: "list-item" },
     el("span", { class: `tag tag-${r.outcome}`, text: OUTCOME_LABEL[r.outcome] || r.outcome }),
     el("span", { class: "list-main" }, el("strong", { text: r.dealId }),
-      el("span", { class: "meta muted", text: `${r.closedOn}${r.competitors && r.competitors.length ? ` · vs ${r.competitors.join(", ")}` : ""}` })))));
+      el("span", { class: "meta muted", text: `${r.closedOn}${r.competitors && r.competitors.length ? ` · vs ${r.competitors.join(", ")}` : ""}` })),
+    el("button", { type: "button", class: "btn btn-secondary btn-small", "data-amend": r.id, "aria-label": `Amend deal ${r.dealId}`, text: "Amend" }))));
   $("recent-empty").hidden = recent.length > 0;
   $("recent").hidden = false;
 }
@@ -426,6 +433,8 @@ function clearErrors() {
   for (const n of document.querySelectorAll("#report .invalid")) n.classList.remove("invalid");
   $("error-summary").hidden = true;
   $("error-list").replaceChildren();
+  const duplicate = $("duplicate-amend");
+  if (duplicate) duplicate.remove();
 }
 
 function itemLabel(root, index, d) {
@@ -497,9 +506,70 @@ function validate(d) {
 
 function conflictErrors(item) {
   if (item.httpStatus === 409 && item.existingReportId) {
-    return { dealId: [`A report for this deal already exists (report #${item.existingReportId}). Check the deal ID.`] };
+    return { dealId: [`A report for this deal already exists (report #${item.existingReportId}). Amend that report, or check the deal ID.`] };
   }
   return item.errors;
+}
+
+/** Under the error summary of a duplicate deal: a button that opens the existing report for amendment. */
+function renderDuplicateLink() {
+  const old = $("duplicate-amend");
+  if (old) old.remove();
+  if (!draft.duplicateOf) return;
+  const button = el("button", { type: "button", id: "duplicate-amend", class: "btn btn-secondary", "data-amend": draft.duplicateOf,
+    text: `Amend report #${draft.duplicateOf} instead` });
+  $("error-summary").append(button);
+  $("err-dealId").append(" ", el("a", { href: `#amend-${draft.duplicateOf}`, "data-amend": draft.duplicateOf, text: "Amend it" }));
+}
+
+// ---------------------------------------------------------------- amending a filed report
+
+/** Opens a filed report in the form: GET it (with its ETag), and the next "Save amendment" PUTs it with If-Match. */
+async function openForAmend(id) {
+  readForm();
+  if (isDirty() && !draft.amend && !draft.duplicateOf && !window.confirm("Replace the report you are writing with this one?")) return;
+  let report;
+  try {
+    report = await api(`/reports/${encodeURIComponent(id)}`);
+  } catch (e) {
+    announce(e.status === 404 ? "That report is not yours to amend, or it was deleted." : "Amending needs a connection. Try again when you are online.");
+    return;
+  }
+  draft = fromBody(report, null);
+  draft.amend = { id: report.id, etag: report.etag, version: report.version };
+  saveDraft();
+  clearErrors();
+  renderDraft();
+  announce(`Amending deal ${report.dealId} (version ${report.version}).`);
+  window.scrollTo({ top: 0 });
+  $("dealId").focus();
+}
+
+function renderAmend() {
+  const a = draft.amend;
+  $("amend-banner").hidden = !a;
+  $("submit").textContent = a ? "Save amendment" : "File report";
+  if (a) $("amend-text").textContent = `Amending report #${a.id} (deal ${draft.dealId}, version ${a.version}).`;
+}
+
+async function saveAmendment() {
+  const snapshot = draft;
+  try {
+    const saved = await api(`/reports/${snapshot.amend.id}`, { method: "PUT", json: toBody(snapshot), headers: { "If-Match": snapshot.amend.etag } });
+    draft = emptyDraft();
+    saveDraft();
+    renderDraft();
+    announce(`Amended: deal ${saved.dealId} is now version ${saved.version}.`);
+    refreshRecent().catch(() => {});
+  } catch (e) {
+    if (e.status === 400) showErrors(e.errors, e.message);
+    else if (e.status === 412) showErrors(null, "This report was changed elsewhere since you opened it. Open it again from your recent reports to see the latest version.");
+    else if (e.status === 403) showErrors(null, "You can amend your own reports for 14 days after filing.");
+    else if (e.status === 401) signedOut("Your API key was not accepted. Paste a new one.");
+    else if (e.status) showErrors(null, `The amendment was not saved: ${e.message}`);
+    else showErrors(null, "Amending needs a connection. Your changes are kept here; save again when you are online.");
+  }
+  window.scrollTo({ top: 0 });
 }
 
 // ---------------------------------------------------------------- status
@@ -549,6 +619,7 @@ async function submit(event) {
   const problems = validate(draft);
   if (problems) { showErrors(problems); return; }
   clearErrors();
+  if (draft.amend) { await saveAmendment(); return; }
   const snapshot = draft;
   let item;
   try {
@@ -588,11 +659,13 @@ async function fix(id) {
   draft = fromBody(item.body, item.id);
   draft.serverErrors = conflictErrors(item);
   draft.serverDetail = item.detail || null;
+  draft.duplicateOf = item.httpStatus === 409 && item.existingReportId ? item.existingReportId : null;
   await outbox.remove(item.id);
   saveDraft();
   renderDraft();
   await refreshOutbox();
   showErrors(draft.serverErrors, draft.serverDetail);
+  renderDuplicateLink();
   announce(`Deal ${item.body.dealId} needs a fix before it can be filed.`);
 }
 
@@ -618,7 +691,7 @@ function onChange(event) {
   } else if (t.name === "primaryReason") draft.primaryReason = t.value;
   else if (t.name === "objection") {
     draft.objections = t.checked
-      ? [...draft.objections.filter((o) => o.category !== t.value), { category: t.value, overcome: false, competitor: "" }]
+      ? [...draft.objections.filter((o) => o.category !== t.value), { category: t.value, overcome: false, competitor: defaultObjectionCompetitor() }]
       : draft.objections.filter((o) => o.category !== t.value);
   } else if (t.dataset.field === "overcome") draft.objections[Number(t.dataset.index)].overcome = t.checked;
   else if (t.dataset.field === "competitor") draft.objections[Number(t.dataset.index)].competitor = t.value;
@@ -672,6 +745,8 @@ function onClick(event) {
     const again = document.querySelector(`#competitor-chosen button[data-action="${button.dataset.action}"][data-index="${Math.min(i, draft.competitors.length - 1)}"]`);
     (again || $("competitor-input")).focus();
   }
+  const amend = t.closest("[data-amend]");
+  if (amend) { event.preventDefault(); openForAmend(amend.dataset.amend); return; }
   const link = t.closest("a[data-focus]");
   if (link && link.dataset.focus) {
     event.preventDefault();
@@ -861,15 +936,26 @@ function online() {
   renderNet();
   if (navigator.onLine === false || !apiKey) return;
   // Who is signed in decides which queued reports may be sent with this key: ask first (the answer is cached).
-  refreshMe().catch(() => {}).then(() => drainNow()).catch(() => {});
+  refreshMe().catch(() => {}).then(() => { refreshRecent().catch(() => {}); return drainNow(); }).catch(() => {});
   refreshReference().catch(() => {});
-  refreshRecent().catch(() => {});
 }
 
 function start() {
   renderNet();
   renderDraft();
-  if (draft.serverErrors || draft.serverDetail) showErrors(draft.serverErrors, draft.serverDetail);
+  if (draft.serverErrors || draft.serverDetail) { showErrors(draft.serverErrors, draft.serverDetail); renderDuplicateLink(); }
+  enhanceKeyInput($("api-key"));
+  $("recent-list").addEventListener("click", (e) => {
+    const amend = e.target.closest("[data-amend]");
+    if (amend) openForAmend(amend.dataset.amend);
+  });
+  $("amend-cancel").addEventListener("click", () => {
+    draft = emptyDraft();
+    saveDraft();
+    clearErrors();
+    renderDraft();
+    announce("Amendment cancelled; nothing was changed.");
+  });
   const form = $("report");
   form.addEventListener("input", onChange);
   form.addEventListener("change", onChange);

@@ -2,7 +2,7 @@
 // Shell files are served from the cache at once and refreshed in the background (stale-while-revalidate);
 // a new deployment is picked up on the next load. API calls are never cached here: the page keeps its own
 // copies of the taxonomy and recent reports, and its outbox in IndexedDB.
-const CACHE = "winloss-report-v1";
+const CACHE = "winloss-report-v2";
 const SHELL = [
   "/app/report/",
   "/app/report/app.js",
@@ -10,6 +10,11 @@ const SHELL = [
   "/app/report/app.css",
   "/app/report/manifest.webmanifest",
   "/app/report/icon.svg",
+  "/app/shared/api.js",
+  "/app/shared/dom.js",
+  "/app/shared/key.js",
+  "/app/shared/site.css",
+  "/favicon.svg",
 ];
 
 self.addEventListener("install", (event) => {
