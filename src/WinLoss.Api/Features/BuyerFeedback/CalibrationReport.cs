@@ -30,7 +30,8 @@ public sealed record ReasonComparisonDto(
     string Category, long N, long RepDeals, double RepShare, double[] RepCi95, long BuyerDeals, double BuyerShare, double[] BuyerCi95,
     long RepOnly, long BuyerOnly, string Test, double? ChiSquare, double PValue, bool Significant, bool LowSample);
 
-/// <summary>Primary reason, rep (rows) vs buyer (columns), on paired deals; Cohen's kappa (null when not measurable).</summary>
+/// <summary>Primary reason, rep (rows) vs buyer (columns), on paired deals; Cohen's kappa (null when not measurable; no
+/// interval when one side named a single reason, where the large-sample variance degenerates to 0).</summary>
 public sealed record PrimaryAgreementDto(
     IReadOnlyList<string> Categories, long[][] Matrix, long N, long Agreed, double? AgreementRate, double[]? AgreementCi95,
     double? ExpectedAgreement, double? Kappa, double? KappaStandardError, double[]? KappaCi95, bool LowSample);
@@ -91,7 +92,7 @@ public static class CalibrationReport
         var kappa = k == 0 ? null : CalibrationStatistics.Kappa(matrix);
         var primary = new PrimaryAgreementDto(categories, Enumerable.Range(0, k).Select(i => Enumerable.Range(0, k).Select(j => matrix[i, j]).ToArray()).ToArray(),
             n, agreed, n == 0 ? null : Share(agreed, n), n == 0 ? null : Ci(agreed, n), kappa?.ExpectedAgreement, kappa?.Kappa, kappa?.StandardError,
-            kappa is null ? null : [kappa.Low, kappa.High], n < minSample);
+            kappa is null || (kappa.StandardError == 0 && kappa.Kappa < 1) ? null : [kappa.Low, kappa.High], n < minSample);
 
         var byRep = paired.GroupBy(p => p.RepId).Select(g =>
         {
@@ -135,7 +136,7 @@ public static class CalibrationReport
             "They correct what reps reported by how buyers answered on the paired deals, assuming those deals are like the others; " +
             $"the interval is a {BootstrapSamples}-sample bootstrap (95%).";
         if (n < minSample) statement += $" Fewer than {minSample} paired deals: treat the correction as indicative.";
-        if (uncalibrated.Count > 0) statement += $" No paired deal had {string.Join(", ", uncalibrated)} as the rep's reason, so those shares are as reported.";
+        if (uncalibrated.Count > 0) statement += $" No paired deal had {string.Join(", ", uncalibrated)} as the rep's primary reason, so the rep-reported share of {(uncalibrated.Count == 1 ? "that reason" : "those reasons")} is carried over unchecked.";
         return new CalibratedDto(n, dealsWithReason, BootstrapSamples, statement, rows);
     }
 

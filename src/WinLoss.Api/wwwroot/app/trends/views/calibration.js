@@ -24,7 +24,10 @@ export async function render(state, root, me) {
   const r = await api("/trends/calibration" + apiQuery(state, { outcome }));
   const what = label(outcome).toLowerCase();
 
-  root.append(panel("Rep vs buyer", { wide: true, note: r.statement },
+  root.append(panel("Rep vs buyer", {
+    wide: true,
+    note: "What buyers said (interviews and surveys) against what reps reported, on the same deals — and the reps' reasons for all deals corrected for the difference.",
+  },
     el("div", { class: "controls" },
       toggle("Outcome", OUTCOMES.map((o) => [o, label(o)]), outcome, (o) => navigate({ outcome: o })))));
 
@@ -39,7 +42,7 @@ export async function render(state, root, me) {
     { title: "Rep-reported share", key: "repShare", num: true, cell: (x) => share(x.repShare, x.repCi95) },
     { title: "Calibrated share (95%)", key: "calibratedShare", num: true,
       cell: (x) => (x.calibratedShare === null ? "–" : share(x.calibratedShare, x.ci95)) },
-    { title: "Corrected", key: "calibrated", cell: (x) => (x.calibrated ? "yes" : "as reported") },
+    { title: "Rep's answer checked", key: "calibrated", cell: (x) => (x.calibrated ? "yes" : "no paired deal") },
   ], rows)));
   barChart(cal.canvas, rows.map((x) => label(x.category)), [
     { label: "Reps reported", data: rows.map((x) => x.repShare) },
@@ -70,7 +73,9 @@ export async function render(state, root, me) {
 
   // Agreement on the primary reason.
   const a = r.primaryAgreement;
-  const kappa = a.kappa === null ? "not measurable yet" : `${a.kappa.toFixed(2)} (95% ${a.kappaCi95[0].toFixed(2)} to ${a.kappaCi95[1].toFixed(2)})`;
+  const kappa = a.kappa === null ? "not measurable yet"
+    : a.kappaCi95 ? `${a.kappa.toFixed(2)} (95% ${a.kappaCi95[0].toFixed(2)} to ${a.kappaCi95[1].toFixed(2)})`
+    : `${a.kappa.toFixed(2)} (no interval: one side named a single reason)`;
   root.append(panel("Agreement on the primary reason", {
     wide: true,
     note: `Rep and buyer named the same primary reason on ${num(a.agreed)} of ${num(a.n)} paired deals` +
