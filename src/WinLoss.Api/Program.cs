@@ -11,6 +11,7 @@ using WinLoss.Api.Features.Pages;
 using WinLoss.Api.Features.Reports;
 using WinLoss.Api.Features.Taxonomy;
 using WinLoss.Api.Features.Users;
+using WinLoss.Api.Features.Webhooks;
 using WinLoss.Api.Features.Trends;
 using WinLoss.Api.Infrastructure.Auth;
 using WinLoss.Api.Infrastructure.Behaviors;
@@ -63,6 +64,7 @@ builder.Services.AddAuthorization(Policies.Add);
 builder.Services.AddWinLossRateLimiting(settings.RateLimitPerMinute);
 builder.Services.AddBuyerFeedback(builder.Configuration);
 
+builder.Services.AddWebhooks(builder.Configuration);
 builder.Services.AddEndpointsApiExplorer();
 builder.Services.AddWinLossSwagger();
 
@@ -100,5 +102,6 @@ app.MapTrendEndpoints();
 app.MapExportEndpoints();
 app.MapImportEndpoints();
 app.MapBuyerFeedbackEndpoints();
+app.MapWebhookEndpoints();
 
 app.Run();

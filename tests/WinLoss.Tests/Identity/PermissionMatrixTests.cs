@@ -62,6 +62,8 @@ public static class ContractMatrix
         // operations (read-model rebuild, ...): admin
         ("GET|" + Write, "/api/v1/admin/**", AdminOnly),
         ("GET", "/api/v1/me", All),
+        // webhooks (issue 18): analyst+
+        ("GET|" + Write, "/api/v1/webhooks/**", AnalystUp),
     ];
 
     public static string Normalize(string rawPattern)

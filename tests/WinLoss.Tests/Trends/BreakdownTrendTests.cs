@@ -106,6 +106,14 @@ public sealed class BreakdownTrendTests(TestApp app) : IClassFixture<TestApp>
         Assert.Equal(2.646, alert["z"]!.GetValue<double>(), 0.0005);
         Assert.Equal(1.0, alert["delta"]!.GetValue<double>(), 0.0001);
         AssertRate(alert["previous"], 0, 4, 0, 0.4899, true); // Wilson(0,4): centre = half = 0.9604/1.9604 = 0.4899
+        // One-sided p = 1 − Φ(2.646): Φ(2.64) = 0.99585, Φ(2.65) = 0.99598 (table) → Φ(2.646) ≈ 0.99593, p ≈ 0.00407.
+        // Every other test of the family fell or stayed (p ≥ 0.5), so BH gives q = p·m with m the number of tests.
+        Assert.Equal(0.00407, alert["p"]!.GetValue<double>(), 0.00002);
+        var m = body["tested"]!.GetValue<int>();
+        Assert.Equal(0.00407 * m, alert["q"]!.GetValue<double>(), 0.00002 * m);
+        Assert.True(alert["q"]!.GetValue<double>() <= 0.10);
+        Assert.Equal((0L, 4L, 3L, 3L), (alert["counts"]!["before"]!.GetValue<long>(), alert["counts"]!["ofBefore"]!.GetValue<long>(),
+            alert["counts"]!["now"]!.GetValue<long>(), alert["counts"]!["ofNow"]!.GetValue<long>()));
     }
 
     [Fact]

@@ -102,6 +102,7 @@ public sealed class FileReportHandler(Writer writer, IdempotencyKeys inFlight) :
         if (repId != caller.UserId) ReportStore.EnsureRep(c, t, repId);
         var report = ReportStore.Insert(c, t, prepared, caller.UserId, Clock.Now(), out var written, out var json);
         ReportEvents.Written(c, t, written);
+        Webhooks.WebhookOutbox.ReportFiled(c, t, report);
         return new FileReportResult(report, false, json);
     }
 

@@ -24,6 +24,9 @@ public sealed record CompetitorTrendRow(
     TrendRate WinRate, TrendRate NoDecisionRate,
     IReadOnlyDictionary<string, decimal> RevenueWon, IReadOnlyDictionary<string, decimal> RevenueLost)
 {
+    /// <summary>The win rate shrunk toward the period's field of competitors (empirical Bayes, docs/alerts.md); null for "none named".</summary>
+    public ShrunkWinRate? WinRateShrunk { get; init; }
+
     /// <summary>One row from competitor facts (k2 = currency; c0 deals, c1 won, c2 lost, c3 no decision, c4/c5 cents won/lost).</summary>
     public static CompetitorTrendRow Of(string? period, TrendCompetitor? competitor, IEnumerable<(string Currency, long[] C)> facts, int minSample)
     {
@@ -85,7 +88,21 @@ public sealed class GetCompetitorTrendHandler(Db db, ReadStore read) : IQueryHan
             .Select(g => CompetitorTrendRow.Of(null, names[g.Key], g.Select(x => (x.K2, x.C)), f.MinSample))
             .OrderByDescending(r => r.Deals).ThenBy(r => r.Competitor?.Name, StringComparer.Ordinal)
             .ToList();
-        return new CompetitorTrend(f.GranularityName, TrendFormat.Date(f.From), TrendFormat.Date(f.To), f.MinSample, primaryOnly, rows, overall, asOf);
+        return new CompetitorTrend(f.GranularityName, TrendFormat.Date(f.From), TrendFormat.Date(f.To), f.MinSample, primaryOnly,
+            Shrunk(rows, r => r.Period), Shrunk(overall, _ => null), asOf);
+    }
+
+    /// <summary>Each named competitor's win rate shrunk toward the others of the same period (issue 18).</summary>
+    private static List<CompetitorTrendRow> Shrunk(List<CompetitorTrendRow> rows, Func<CompetitorTrendRow, string?> period)
+    {
+        var result = rows.ToList();
+        foreach (var g in rows.Select((r, i) => (Row: r, Index: i)).Where(x => x.Row.Competitor is not null).GroupBy(x => period(x.Row)))
+        {
+            var list = g.ToList();
+            var shrunk = ShrunkWinRate.ForGroups(list.Select(x => (x.Row.Won, x.Row.Won + x.Row.Lost)).ToList());
+            for (var k = 0; k < list.Count; k++) result[list[k].Index] = list[k].Row with { WinRateShrunk = shrunk[k] };
+        }
+        return result;
     }
 
     public static void Map(RouteGroupBuilder group) =>

@@ -22,6 +22,7 @@ public static class Policies
     public const string WriteBuyerFeedback = nameof(WriteBuyerFeedback);
     public const string ReadBuyerFeedback = nameof(ReadBuyerFeedback);
     public const string ReadCalibration = nameof(ReadCalibration);
+    public const string ManageWebhooks = nameof(ManageWebhooks);
     public const string Admin = nameof(Admin);
     public const string Authenticated = nameof(Authenticated);
 
@@ -41,6 +42,7 @@ public static class Policies
         [WriteBuyerFeedback] = [Roles.Analyst, Roles.Admin],
         [ReadBuyerFeedback] = [Roles.Marketing, Roles.Analyst, Roles.Admin],
         [ReadCalibration] = [Roles.Marketing, Roles.Analyst, Roles.Admin],
+        [ManageWebhooks] = [Roles.Analyst, Roles.Admin],
         [Admin] = [Roles.Admin],
         [Authenticated] = Roles.All,
     };

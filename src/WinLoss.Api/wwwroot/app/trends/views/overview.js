@@ -1,7 +1,7 @@
 // Overview: the alerts, then the objections of the latest period against the one before, and their share over time.
 import { el } from "/app/shared/dom.js";
 import { api } from "/app/shared/api.js";
-import { apiQuery } from "/app/trends/state.js";
+import { apiQuery, readState, stateUrl } from "/app/trends/state.js";
 import { label, pct, num, money, points } from "/app/trends/format.js";
 import { panel, table } from "/app/trends/ui.js";
 import { chartBox, shareChart, swatches } from "/app/trends/charts.js";
@@ -13,9 +13,9 @@ export async function render(state, root) {
   const [objections, alerts] = await Promise.all([api("/trends/objections" + q), api("/trends/alerts" + q)]);
 
   const alertList = el("ul", { class: "alerts", id: "alerts" });
-  for (const a of alerts.alerts) alertList.append(el("li", { class: "alert" }, alertText(a, alerts)));
-  if (!alerts.alerts.length) alertList.append(el("li", { class: "empty" }, `No alerts: nothing rose significantly in ${alerts.period} compared with ${alerts.previousPeriod}.`));
-  root.append(panel("Alerts", { wide: true, csv: { path: "/trends/alerts" + q, file: "alerts.csv" } }, alertList));
+  for (const a of alerts.alerts) alertList.append(el("li", { class: "alert" }, alertText(a)));
+  if (!alerts.alerts.length) alertList.append(el("li", { class: "empty" }, `No alerts: nothing changed beyond what chance explains in ${alerts.period} compared with ${alerts.previousPeriod}.`));
+  root.append(panel("Alerts", { wide: true, csv: { path: "/trends/alerts" + q, file: "alerts.csv" }, note: alerts.falseDiscoveryControl }, alertList));
 
   // Rows are category × period; previousPeriod, delta, z and rising compare each period with the one before.
   const rows = objections.rows;
@@ -66,11 +66,21 @@ export async function render(state, root) {
   shareChart(canvas, periods, series);
 }
 
-function alertText(a, alerts) {
-  const subject = a.kind !== "objection" ? (a.competitor ? a.competitor.name : "(none named)") : label(a.category);
-  const what = a.kind !== "objection" ? "share of lost deals lost to" : "objection";
-  return el("span", {},
-    el("strong", {}, a.kind !== "objection" ? `Losses to ${subject}` : `${subject} objections`),
-    ` ${pct(a.previous.value)} → ${pct(a.current.value)} (${points(a.delta)}) in ${alerts.period}`,
-    el("span", { class: "muted" }, ` · ${what}, z = ${a.z.toFixed(2)}, n = ${a.current.n}`));
+// An alert as before → after with n, its one-sentence meaning, the evidence, and a link to its chart.
+function alertText(a) {
+  const kind = a.kind === "win_rate_falling" ? "Win rate falling" : a.kind === "objection" ? "Objection rising" : "Named in more losses";
+  const subject = a.category ? label(a.category) : (a.competitor ? a.competitor.name : "(none named)");
+  const change = a.previous && a.current
+    ? `${pct(a.previous.value)} (n = ${num(a.previous.n)}) → ${pct(a.current.value)} (n = ${num(a.current.n)})` : "";
+  const evidence = a.q !== null && a.q !== undefined ? `q = ${Number(a.q).toFixed(3)}`
+    : a.cusum ? `CUSUM ${Number(a.cusum.statistic).toFixed(2)} ≥ ${Number(a.cusum.h).toFixed(2)}` : "";
+  const shrunk = a.winRate
+    ? `win rate this period ${pct(a.winRate.raw)} of ${num(a.winRate.decided)}, ${pct(a.winRate.shrunk)} allowing for the sample (${pct(a.winRate.interval[0])}–${pct(a.winRate.interval[1])})` : "";
+  const id = a.competitor && a.competitor.id;
+  const href = a.kind === "objection" ? "#p-rising-objections"
+    : stateUrl(Object.assign(readState(), id ? { view: "competitor", competitor: String(id) } : { view: "competitors" }));
+  return el("div", { class: "alert-body", "data-kind": a.kind },
+    el("strong", {}, `${kind}: ${subject}`), " ", el("span", { class: "change" }, change),
+    el("p", { class: "alert-summary" }, a.summary || ""),
+    el("p", { class: "muted" }, [evidence, shrunk].filter(Boolean).join(" · "), " ", el("a", { href, "aria-label": "See the chart: " + subject }, "See the chart")));
 }
