@@ -2,6 +2,7 @@ using FluentValidation;
 using Mediator;
 using Microsoft.AspNetCore.Authentication;
 using WinLoss.Api.Features.AuditLog;
+using WinLoss.Api.Features.BuyerFeedback;
 using WinLoss.Api.Features.Competitors;
 using WinLoss.Api.Features.Exports;
 using WinLoss.Api.Features.Health;
@@ -63,6 +64,7 @@ builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
     .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
 builder.Services.AddAuthorization(Policies.Add);
 builder.Services.AddWinLossRateLimiting(settings.RateLimitPerMinute);
+builder.Services.AddBuyerFeedback(builder.Configuration);
 
 builder.Services.AddWebhooks(builder.Configuration);
 builder.Services.AddEndpointsApiExplorer();
@@ -101,6 +103,7 @@ app.MapTaxonomyEndpoints();
 app.MapTrendEndpoints();
 app.MapExportEndpoints();
 app.MapImportEndpoints();
+app.MapBuyerFeedbackEndpoints();
 app.MapWebhookEndpoints();
 
 app.Run();
