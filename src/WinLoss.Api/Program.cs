@@ -2,6 +2,7 @@ using FluentValidation;
 using Mediator;
 using Microsoft.AspNetCore.Authentication;
 using WinLoss.Api.Features.AuditLog;
+using WinLoss.Api.Features.BuyerFeedback;
 using WinLoss.Api.Features.Competitors;
 using WinLoss.Api.Features.Coverage;
 using WinLoss.Api.Features.Exports;
@@ -28,6 +29,7 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(
     builder.WebHost.UseUrls("http://localhost:5080");
 builder.Logging.AddWinLossLogging();
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 64 * 1024 * 1024);
+builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(listen => listen.UseProblemBodiesForServerErrors()));
 
 var settings = WinLossOptions.Load(builder.Configuration); // stops here, naming each bad WINLOSS_* setting
 builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(settings));
@@ -37,6 +39,7 @@ builder.Services.AddSingleton<Writer>();
 builder.Services.AddSingleton<KeyCache>();
 builder.Services.AddSingleton<TaxonomyCache>();
 builder.Services.AddSingleton<IdempotencyKeys>();
+builder.Services.AddSingleton<StorageHealth>();
 builder.Services.AddSingleton<Projection, ReportProjection>();
 builder.Services.AddSingleton<Projection, UserProjection>();
 builder.Services.AddSingleton<ReadStore>();
@@ -63,6 +66,7 @@ builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
     .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
 builder.Services.AddAuthorization(Policies.Add);
 builder.Services.AddWinLossRateLimiting(settings.RateLimitPerMinute);
+builder.Services.AddBuyerFeedback(builder.Configuration);
 
 builder.Services.AddWebhooks(builder.Configuration);
 builder.Services.AddEndpointsApiExplorer();
@@ -101,6 +105,7 @@ app.MapTaxonomyEndpoints();
 app.MapTrendEndpoints();
 app.MapExportEndpoints();
 app.MapImportEndpoints();
+app.MapBuyerFeedbackEndpoints();
 app.MapWebhookEndpoints();
 app.MapCoverageEndpoints();
 

@@ -112,7 +112,7 @@ public sealed class PageFixTests(PageFixFixture fixture) : IClassFixture<PageFix
         Assert.True(await menu.IsVisibleAsync());
         var m = (await menu.BoundingBoxAsync())!;
         Assert.True(m.X >= 0 && m.X + m.Width <= 390, $"the view menu spans {m.X}..{m.X + m.Width}");
-        Assert.Equal(["Overview", "Competitors", "Messages", "Loss reasons", "Lead sources", "Coverage", "Competitor triage"],
+        Assert.Equal(["Overview", "Competitors", "Messages", "Loss reasons", "Lead sources", "Rep vs buyer", "Coverage", "Competitor triage"],
             (await menu.Locator("option").AllInnerTextsAsync()).Select(t => t.Trim()));
         await menu.SelectOptionAsync("competitors");
         await page.WaitForFunctionAsync("() => location.search.includes('view=competitors') && document.querySelector('#view').dataset.ready === 'true'");

@@ -121,14 +121,16 @@ public sealed class AccessRulesTests(TestApp app) : IClassFixture<TestApp>
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 
-    private static Task<HttpResponseMessage> Amend(HttpClient client, long id, string deal)
+    private async Task<HttpResponseMessage> Amend(HttpClient client, long id, string deal)
     {
         var request = new HttpRequestMessage(HttpMethod.Put, $"/api/v1/reports/{id}")
         {
             Content = Http.Json(Http.Report(deal, b => b["outcome"] = "no_decision").ToJsonString()),
         };
-        request.Headers.TryAddWithoutValidation("If-Match", "*");
-        return client.SendAsync(request);
+        // The current ETag (read as admin: the caller may not be allowed to read it, and must still get 404/403, not 428).
+        var current = await app.Admin().GetAsync($"/api/v1/reports/{id}");
+        request.Headers.TryAddWithoutValidation("If-Match", current.Headers.ETag?.ToString() ?? "\"none\"");
+        return await client.SendAsync(request);
     }
 
     private static async Task<long> NewKeyId(HttpClient admin, long userId)

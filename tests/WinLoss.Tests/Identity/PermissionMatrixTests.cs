@@ -32,6 +32,12 @@ public static class ContractMatrix
         ("GET", "/api/v1/reports/**", All),
         ("PUT|PATCH", "/api/v1/reports/{}", AmendReports),
         ("DELETE", "/api/v1/reports/{}", AnalystUp),
+        // buyer feedback (issue 19): read marketing+, write analyst+; the rep-vs-buyer calibration report: marketing+
+        ("GET", "/api/v1/deals/{}/buyer-feedback/**", MarketingUp),
+        (Write, "/api/v1/deals/{}/buyer-feedback/**", AnalystUp),
+        ("GET|" + Write, "/api/v1/deals/{}/survey-links/**", AnalystUp),
+        ("GET", "/api/v1/trends/calibration", MarketingUp),
+        ("GET", "/api/v1/exports/buyer-feedback", AnalystUp),
         // trends and competitor profiles: everyone
         ("GET", "/api/v1/trends/**", All),
         ("GET", "/api/v1/competitors/{}/profile", All),

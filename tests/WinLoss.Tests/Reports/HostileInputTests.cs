@@ -55,6 +55,13 @@ public sealed class HostileInputTests(TestApp app) : IClassFixture<TestApp>
             { "negative zero", "{\"dealId\":\"A\",\"outcome\":\"won\",\"closedOn\":\"2026-01-01\",\"amount\":-0.001,\"currency\":\"USD\"}" },
             { "max decimal", "{\"dealId\":\"A\",\"outcome\":\"won\",\"closedOn\":\"2026-01-01\",\"amount\":79228162514264337593543950335,\"currency\":\"USD\"}" },
             { "many decimals", "{\"dealId\":\"A\",\"outcome\":\"won\",\"closedOn\":\"2026-01-01\",\"amount\":1.000000000000000000000000001,\"currency\":\"USD\"}" },
+            // issue 17: the red-team pass's report bodies
+            { "underflow amount", "{\"dealId\":\"A\",\"outcome\":\"won\",\"closedOn\":\"2026-01-01\",\"amount\":1e-400,\"currency\":\"USD\"}" },
+            { "underflow amount 1e-29", "{\"dealId\":\"A\",\"outcome\":\"won\",\"closedOn\":\"2026-01-01\",\"amount\":1e-29,\"currency\":\"USD\"}" },
+            { "upper-case property", "{\"DEALID\":\"A\",\"outcome\":\"won\",\"closedOn\":\"2026-01-01\"}" },
+            { "pascal-case property", "{\"DealId\":\"A\",\"Outcome\":\"won\",\"ClosedOn\":\"2026-01-01\"}" },
+            { "invisible dealId", "{\"dealId\":\"\\u200b\\ufeff\\u202e\",\"outcome\":\"won\",\"closedOn\":\"2026-01-01\"}" },
+            { "amount as string", "{\"dealId\":\"A\",\"outcome\":\"won\",\"closedOn\":\"2026-01-01\",\"amount\":\"12,50\",\"currency\":\"USD\"}" },
             { "unicode escapes", "{\"\\u0064ealId\":\"A\",\"outcome\":\"won\",\"closedOn\":\"2026-01-01\",\"x\\u0000\":1}" },
         };
         return data;

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 
 namespace WinLoss.Api.Features.Coverage;
@@ -10,16 +9,8 @@ namespace WinLoss.Api.Features.Coverage;
 /// </summary>
 public static class DealIds
 {
-    public static string Normalize(string value)
-    {
-        string composed;
-        try { composed = value.Normalize(NormalizationForm.FormKC); }
-        catch (ArgumentException) { return value.Trim(); } // lone surrogates: refused by IsWellFormed in the validator
-        var sb = new StringBuilder(composed.Length);
-        foreach (var ch in composed)
-            if (CharUnicodeInfo.GetUnicodeCategory(ch) != UnicodeCategory.Format) sb.Append(ch);
-        return sb.ToString().Trim();
-    }
+    /// <summary>The filing path's own normalisation (<see cref="Reports.ReportRules.NormalizeDealId"/>), so both sides agree.</summary>
+    public static string Normalize(string value) => Reports.ReportRules.NormalizeDealId(value)!;
 
     /// <summary>False for text with lone UTF-16 surrogates (which JSON escapes can smuggle in).</summary>
     public static bool IsWellFormed(string? value)

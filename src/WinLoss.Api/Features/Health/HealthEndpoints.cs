@@ -1,9 +1,10 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using WinLoss.Api.Infrastructure.Database;
+using WinLoss.Api.Infrastructure.Errors;
 
 namespace WinLoss.Api.Features.Health;
 
-/// <summary>Liveness (the process answers) and readiness (database reachable, schema current).</summary>
+/// <summary>Liveness (the process answers) and readiness (database reachable, schema current, disk not full: see <see cref="StorageHealth"/>).</summary>
 public static class HealthEndpoints
 {
     public sealed record HealthStatus(string Status, string? Detail = null);
@@ -15,8 +16,13 @@ public static class HealthEndpoints
         group.MapGet("/ready", Ready).WithName("Ready").WithSummary("Database reachable and schema current");
     }
 
-    private static async Task<Results<Ok<HealthStatus>, JsonHttpResult<HealthStatus>>> Ready(Db db, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<HealthStatus>, JsonHttpResult<HealthStatus>>> Ready(Db db, StorageHealth storage, HttpContext http, CancellationToken cancellationToken)
     {
+        if (storage.Problem() is { } full)
+        {
+            http.Response.Headers.RetryAfter = StorageHealth.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return TypedResults.Json(new HealthStatus("not_ready", full), statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
         try
         {
             await using var connection = await db.OpenAsync(cancellationToken);

@@ -75,7 +75,9 @@ public sealed record CrmMapping
 /// One field: exactly one of <c>column</c> (a column of the main file), <c>value</c> (a fixed value for every row)
 /// or <c>lookup</c> + <c>on</c> + <c>column</c> (take <c>column</c> from the lookup file's row whose key equals this
 /// row's <c>on</c> column). Then optional <c>values</c> (exact, else case-insensitive, value → value; null = empty),
-/// <c>format</c> (closedOn: a .NET date format such as M/d/yyyy) and <c>separator</c> (competitor, reason: several in one cell).
+/// <c>format</c> (closedOn: a .NET date format such as M/d/yyyy), <c>separator</c> (competitor, reason: several in one cell)
+/// and <c>decimalSeparator</c> (amount: "." by default, "," for European exports such as 1.234,50; group separators must
+/// sit between groups of three digits, so 12,50 under "." is an error, not 1,250).
 /// </summary>
 [JsonConverter(typeof(FieldMapConverter))]
 public sealed record FieldMap
@@ -87,6 +89,7 @@ public sealed record FieldMap
     public Dictionary<string, string?>? Values { get; init; }
     public string? Format { get; init; }
     public string? Separator { get; init; }
+    public string? DecimalSeparator { get; init; }
 
     /// <summary>Maps a raw cell through <see cref="Values"/> (exact first, then ignoring case); unmapped values pass unchanged.</summary>
     public string? Translate(string? raw)
@@ -126,7 +129,7 @@ public sealed class FieldMapConverter : JsonConverter<FieldMap>
         return new FieldMap
         {
             Column = body.Column, Value = body.Value, Lookup = body.Lookup, On = body.On, Values = body.Values,
-            Format = body.Format, Separator = body.Separator,
+            Format = body.Format, Separator = body.Separator, DecimalSeparator = body.DecimalSeparator,
         };
     }
 
@@ -134,7 +137,7 @@ public sealed class FieldMapConverter : JsonConverter<FieldMap>
         JsonSerializer.Serialize(writer, new Body
         {
             Column = value.Column, Value = value.Value, Lookup = value.Lookup, On = value.On, Values = value.Values,
-            Format = value.Format, Separator = value.Separator,
+            Format = value.Format, Separator = value.Separator, DecimalSeparator = value.DecimalSeparator,
         }, options);
 
     public sealed record Body
@@ -146,6 +149,7 @@ public sealed class FieldMapConverter : JsonConverter<FieldMap>
         public Dictionary<string, string?>? Values { get; init; }
         public string? Format { get; init; }
         public string? Separator { get; init; }
+    public string? DecimalSeparator { get; init; }
     }
 }
 
@@ -186,6 +190,8 @@ public sealed class CrmMappingValidator : AbstractValidator<CrmMapping>
                 if (map.Format is not null && name != "closedOn") Fail($"{name}.format", "format applies to closedOn only.");
                 if (map.Separator is not null && name is not ("competitor" or "reason")) Fail($"{name}.separator", "separator applies to competitor and reason only.");
                 if (map.Separator is { Length: 0 }) Fail($"{name}.separator", "separator must not be empty.");
+                if (map.DecimalSeparator is not null && name != "amount") Fail($"{name}.decimalSeparator", "decimalSeparator applies to amount only.");
+                if (map.DecimalSeparator is not (null or "." or ",")) Fail($"{name}.decimalSeparator", "decimalSeparator must be \".\" or \",\".");
             }
 
             if (m.Outcome is { } outcome)

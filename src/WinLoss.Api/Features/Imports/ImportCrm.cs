@@ -26,7 +26,8 @@ namespace WinLoss.Api.Features.Imports;
 /// each row is mapped (see <see cref="CrmMapping"/>) and validated with the same rules as a filed report
 /// (except that CRM lost deals may have no reason). Open deals are skipped and counted, bad rows are
 /// reported {line, field, message}, good rows are written in batches of <see cref="ImportCrmHandler.BatchSize"/>
-/// (one writer job each). Idempotent on dealId: a re-import creates nothing, identical rows stay unchanged,
+/// (one writer job each, which also updates the import's audit entry: committed rows and audit always agree).
+/// A dealId repeated in one file is imported from its first valid row only; the others are row errors naming that line. Idempotent on dealId: a re-import creates nothing, identical rows stay unchanged,
 /// changed rows become a new version of the same report (empty or unmapped fields keep their current values).
 /// A deal that already has a report filed by a rep is never overwritten (skipped, counted).
 /// </summary>
@@ -68,7 +69,7 @@ public sealed class ImportCrmValidator : AbstractValidator<ImportCrm>
         });
 }
 
-public sealed class ImportCrmHandler(Writer writer, ReportInputValidator reportValidator) : ICommandHandler<ImportCrm, ImportResult>
+public sealed class ImportCrmHandler(Writer writer, ReportInputValidator reportValidator, StorageHealth storage) : ICommandHandler<ImportCrm, ImportResult>
 {
     public const int BatchSize = 500;
     public const int MaxErrors = 200;
@@ -89,11 +90,22 @@ public sealed class ImportCrmHandler(Writer writer, ReportInputValidator reportV
     private const string InsertRepSql =
         "INSERT INTO users (email, display_name, role, created_at) VALUES (@email, @name, 'rep', @now) RETURNING id";
 
+    private const string InsertAuditSql =
+        "INSERT INTO audit_log (at, user_id, role, action, target, details) VALUES (@at, @userId, @role, 'import.crm', '/api/v1/imports/crm', @details) RETURNING id";
+    private const string UpdateAuditSql = "UPDATE audit_log SET details = @details WHERE id = @id";
+
+    /// <summary>
+    /// Reads the file and writes it in batches. Each batch's transaction also writes the import's one audit entry with the
+    /// counts so far, so whatever is committed is exactly what the audit entry says, at every moment. When a batch fails
+    /// (disk full...), the import stops and answers 503 with those same counts; sending the same file again completes it
+    /// (rows already imported are unchanged).
+    /// </summary>
     public async ValueTask<ImportResult> Handle(ImportCrm command, CancellationToken cancellationToken)
     {
         var run = new Run();
         var reps = new Dictionary<string, long>(StringComparer.OrdinalIgnoreCase);
-        var completed = false;
+        var seen = new Dictionary<string, long>(StringComparer.Ordinal);
+        var audit = new AuditEntry(command);
         try
         {
             using var text = new StreamReader(command.File, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 64 * 1024, leaveOpen: true);
@@ -113,6 +125,7 @@ public sealed class ImportCrmHandler(Writer writer, ReportInputValidator reportV
                 catch (CsvFormatException ex)
                 {
                     run.RowsRead++;
+                    if (ex.Skipped) { run.Reject(new ImportError(ex.Line, "file", ex.Message)); continue; }
                     run.Reject(new ImportError(ex.Line, "file", ex.Message + " Reading stopped at this line."));
                     break;
                 }
@@ -123,25 +136,58 @@ public sealed class ImportCrmHandler(Writer writer, ReportInputValidator reportV
                 var parsed = plan.Parse(record, line, reportValidator, out var open, out var errors);
                 if (open) { run.SkippedOpen++; continue; }
                 if (errors.Count > 0) { run.Reject(errors); continue; }
-                batch.Add(parsed!);
+                if (!seen.TryAdd(parsed!.Input.DealId!, line))
+                {
+                    run.Reject(new ImportError(line, "dealId",
+                        $"dealId '{Trunc(parsed.Input.DealId!)}' is already on line {seen[parsed.Input.DealId!]} of this file: only that row is imported."));
+                    continue;
+                }
+                batch.Add(parsed);
                 if (batch.Count < BatchSize) continue;
                 if (pending is not null) Merge(run, reps, await pending);
-                pending = Write(batch, command, reps);
+                pending = Write(batch, command, reps, audit, run.Result());
                 batch = new List<Parsed>(BatchSize);
             }
             if (pending is not null) Merge(run, reps, await pending);
-            if (batch.Count > 0) Merge(run, reps, await Write(batch, command, reps));
-            completed = true;
+            Merge(run, reps, await Write(batch, command, reps, audit, run.Result(), completed: true));
             return run.Result();
         }
-        finally
+        catch (Exception ex) when (StorageHealth.IsDiskFull(ex))
         {
-            var result = run.Result();
-            await writer.ExecuteAsync((c, t) => Audit.Record(c, t, command.Caller, "import.crm", "/api/v1/imports/crm", new
+            storage.MarkFull();
+            var committed = audit.Committed;
+            throw new StorageFullException(
+                "The server's disk filled up during the import. The rows counted in 'imported' were stored (the audit entry says the same); " +
+                "nothing else was. Send the same file again once space is back: stored rows come back unchanged and the rest are imported.",
+                new Dictionary<string, object?> { ["imported"] = committed ?? Run.Empty, ["auditId"] = audit.Id }, ex);
+        }
+    }
+
+    private static string Trunc(string value) => value.Length <= 40 ? value : value[..40] + "…";
+
+    /// <summary>The import's audit entry: written with the first batch, updated by each later one, in the batch's transaction.</summary>
+    private sealed class AuditEntry(ImportCrm command)
+    {
+        private long? _written;
+        public long? Id { get; private set; }
+        /// <summary>The counts in the audit entry as last committed (null: no entry yet).</summary>
+        public ImportResult? Committed { get; private set; }
+
+        public void Write(SqliteConnection c, SqliteTransaction t, ImportResult result, bool completed)
+        {
+            var details = JsonSerializer.Serialize(new
             {
                 file = command.FileName, result.RowsRead, result.Created, result.Updated, result.Unchanged, result.Skipped,
                 result.Rejected, result.RepsCreated, completed,
-            }), CancellationToken.None);
+            }, JsonBody.Options);
+            if (Id is { } id) c.Execute(UpdateAuditSql, new { id, details }, t);
+            else _written = c.ExecuteScalar<long>(InsertAuditSql, new { at = Clock.Now(), userId = command.Caller.UserId, role = command.Caller.Role, details }, t);
+        }
+
+        public void Committing(ImportResult result)
+        {
+            Id ??= _written;
+            Committed = result;
         }
     }
 
@@ -164,9 +210,14 @@ public sealed class ImportCrmHandler(Writer writer, ReportInputValidator reportV
         foreach (var error in outcome.Errors) run.Reject(error);
     }
 
-    /// <summary>One writer job for a batch: each row in its own savepoint, so a row that fails is reported and the rest commit.</summary>
-    private Task<BatchOutcome> Write(List<Parsed> batch, ImportCrm command, IReadOnlyDictionary<string, long> reps) =>
-        writer.ExecuteAsync((c, t) =>
+    /// <summary>
+    /// One writer job for a batch: each row in its own savepoint, so a row that fails is reported and the rest commit; then the
+    /// import's audit entry with the counts including this batch (<paramref name="before"/> plus this batch's outcome).
+    /// </summary>
+    private Task<BatchOutcome> Write(List<Parsed> batch, ImportCrm command, IReadOnlyDictionary<string, long> reps, AuditEntry audit,
+        ImportResult before, bool completed = false)
+    {
+        var done = writer.ExecuteAsync((c, t) =>
         {
             var outcome = new BatchOutcome();
             var now = Clock.Now();
@@ -189,8 +240,17 @@ public sealed class ImportCrmHandler(Writer writer, ReportInputValidator reportV
                     outcome.Errors.Add(new ImportError(row.Line, field, message));
                 }
             }
+            outcome.Result = Run.Add(before, outcome);
+            audit.Write(c, t, outcome.Result, completed);
             return outcome;
         });
+        // The counts are "committed" once the job completes: the writer completes it after COMMIT is flushed to disk.
+        return done.ContinueWith(task =>
+        {
+            if (task.IsCompletedSuccessfully) audit.Committing(task.Result.Result!);
+            return task;
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).Unwrap();
+    }
 
     private static void WriteRow(SqliteConnection c, SqliteTransaction t, Parsed row, long repId, ImportCrm command, string now, BatchOutcome outcome)
     {
@@ -258,6 +318,7 @@ public sealed class ImportCrmHandler(Writer writer, ReportInputValidator reportV
     private sealed class BatchOutcome
     {
         public long Created, Updated, Unchanged, SkippedExisting, SkippedDeleted;
+        public ImportResult? Result;
         public readonly List<ImportError> Errors = [];
         public readonly Dictionary<string, long> NewReps = new(StringComparer.OrdinalIgnoreCase);
         public readonly Dictionary<string, long> FoundReps = new(StringComparer.OrdinalIgnoreCase);
@@ -280,6 +341,25 @@ public sealed class ImportCrmHandler(Writer writer, ReportInputValidator reportV
                 else _truncated = true;
         }
 
+        public static readonly ImportResult Empty = new Run().Result();
+
+        /// <summary>The counts of <paramref name="before"/> with a batch's outcome added (what its audit entry records).</summary>
+        public static ImportResult Add(ImportResult before, BatchOutcome outcome) => before with
+        {
+            Created = before.Created + outcome.Created,
+            Updated = before.Updated + outcome.Updated,
+            Unchanged = before.Unchanged + outcome.Unchanged,
+            Skipped = before.Skipped + outcome.SkippedExisting + outcome.SkippedDeleted,
+            SkippedBy = before.SkippedBy with
+            {
+                ExistingReport = before.SkippedBy.ExistingReport + outcome.SkippedExisting,
+                Deleted = before.SkippedBy.Deleted + outcome.SkippedDeleted,
+            },
+            Rejected = before.Rejected + outcome.Errors.Count,
+            RepsCreated = before.RepsCreated + outcome.NewReps.Count,
+            Errors = [],
+        };
+
         public ImportResult Result() => new()
         {
             RowsRead = RowsRead, Created = Created, Updated = Updated, Unchanged = Unchanged,
@@ -295,18 +375,23 @@ public sealed class ImportCrmHandler(Writer writer, ReportInputValidator reportV
             .WithSummary("Import CRM history (multipart: mapping, lookup.NAME files, file)")
             .WithDescription(
                 "multipart/form-data with parts: 'mapping' (JSON, see the README for the schema), optional 'lookup.NAME' CSV files " +
-                "used by mapping lookups, and 'file' (the CSV of opportunities, streamed; send it last). Open deals (outcome values not " +
+                "used by mapping lookups, and 'file' (the CSV of opportunities; the whole upload is received before any row is written, so a cut " +
+                "or malformed body is a 400 with nothing imported). Open deals (outcome values not " +
                 "mapped to won/lost/no_decision) are skipped and counted; bad rows are reported {line, field, message} (first " +
                 $"{MaxErrors}); good rows are imported in batches of {BatchSize}. Idempotent on dealId: re-importing creates nothing, " +
-                "changed rows become a new report version. Unknown reps are created (role rep, no key). Lost deals may have no reason.")
+                "changed rows become a new report version. Unknown reps are created (role rep, no key). Lost deals may have no reason. A dealId " +
+                "repeated in the file, a row with a different number of fields than the header, bytes that are not UTF-8 and a record over " +
+                $"{CsvReader.DefaultMaxFields} fields or {CsvReader.DefaultMaxRecordLength} characters are row errors. Disk full: 503 with " +
+                "Retry-After and the counts stored so far (the audit entry says the same); send the same file again to complete it.")
             .WithMetadata(new MultipartBody(
                 ("mapping", "The column mapping (JSON). Each field is a column name or {column|value|lookup+on+column, values?, format?, separator?}; see the README.", typeof(CrmMapping), true),
                 ("lookup.NAME", "Optional lookup CSVs, one part per lookup named in mapping.lookups (e.g. lookup.accounts).", null, false),
-                ("file", "The CRM export (CSV, UTF-8, header row). Send it last.", null, true)))
+                ("file", "The CRM export (CSV, UTF-8, header row).", null, true)))
             .RequireAuthorization(Policies.ImportCrm)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
     private const long MaxUpload = 4L * 1024 * 1024 * 1024;
     private const int MaxLookupRows = 200_000;
@@ -327,7 +412,6 @@ public sealed class ImportCrmHandler(Writer writer, ReportInputValidator reportV
         var lookups = new Dictionary<string, LookupFile>(StringComparer.Ordinal);
         string? spool = null;
         string? fileName = null;
-        ImportResult? result = null;
         try
         {
             MultipartSection? section;
@@ -350,30 +434,37 @@ public sealed class ImportCrmHandler(Writer writer, ReportInputValidator reportV
                 {
                     if (fileName is not null) throw Invalid.Field("file", "Send one file part.");
                     fileName = disposition?.FileName.Value ?? disposition?.FileNameStar.Value ?? "file";
-                    if (mapping is not null && (mapping.Lookups ?? []).Keys.All(lookups.ContainsKey))
-                        result = await sender.Send(new ImportCrm(mapping, lookups, section.Body, fileName, caller), cancellationToken);
-                    else
-                    {
-                        // The mapping or a lookup comes later: keep the file on disk (not in memory) until they arrive.
-                        spool = Path.GetTempFileName();
-                        await using var file = File.Create(spool);
-                        await section.Body.CopyToAsync(file, cancellationToken);
-                    }
+                    // The whole upload is on disk before any row is written: a cut or malformed body is a 400 with
+                    // nothing imported, never half an import.
+                    spool = Path.GetTempFileName();
+                    await Spool(section.Body, spool, cancellationToken);
                 }
                 else throw Invalid.Field(name.Length == 0 ? "multipart" : name, "Unknown part: send 'mapping', 'file' and optional 'lookup.NAME'.");
             }
             if (mapping is null) throw Invalid.Field("mapping", "The 'mapping' part (JSON) is required.");
             if (fileName is null) throw Invalid.Field("file", "The 'file' part (the CRM export CSV) is required.");
-            if (result is null && spool is not null)
-            {
-                await using var file = File.OpenRead(spool);
-                result = await sender.Send(new ImportCrm(mapping, lookups, file, fileName, caller), cancellationToken);
-            }
-            return TypedResults.Ok(result!);
+            await using var file = new FileStream(spool!, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, FileOptions.SequentialScan);
+            return TypedResults.Ok(await sender.Send(new ImportCrm(mapping, lookups, file, fileName, caller), cancellationToken));
         }
         finally
         {
             if (spool is not null) File.Delete(spool);
+        }
+    }
+
+    /// <summary>Copies a part to a file: a read that fails is a malformed body (400); a write that fails is the server's (disk full: 503).</summary>
+    private static async Task Spool(Stream body, string path, CancellationToken cancellationToken)
+    {
+        await using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024);
+        var buffer = new byte[64 * 1024];
+        while (true)
+        {
+            int read;
+            try { read = await body.ReadAsync(buffer, cancellationToken); }
+            catch (IOException ex) { throw Invalid.Field("multipart", "The multipart body is malformed or cut short: " + ex.Message + " Nothing was imported."); }
+            catch (InvalidDataException ex) { throw Invalid.Field("multipart", "The multipart body is malformed: " + ex.Message + " Nothing was imported."); }
+            if (read == 0) break;
+            await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
         }
     }
 

@@ -19,6 +19,7 @@ public sealed record Parsed(long Line, ReportInput Input, string RepName, byte[]
 public sealed class RowPlan
 {
     private readonly CrmMapping _mapping;
+    private readonly int _columns;
     private readonly Dictionary<FieldMap, Source> _sources = new(ReferenceEqualityComparer.Instance);
 
     private sealed record Source(int Column, Dictionary<string, string[]>? Lookup, int LookupColumn);
@@ -26,6 +27,7 @@ public sealed class RowPlan
     public RowPlan(CrmMapping mapping, string[] header, IReadOnlyDictionary<string, LookupFile> lookups)
     {
         _mapping = mapping;
+        _columns = header.Length;
         var indexes = new Dictionary<string, Dictionary<string, string[]>>(StringComparer.Ordinal);
         foreach (var (name, map) in mapping.Fields())
         {
@@ -89,6 +91,23 @@ public sealed class RowPlan
         errors = [];
         var m = _mapping;
 
+        // A row that is not a row of this file (shifted by unquoted commas, cut, binary junk) is an error, never an "open deal".
+        if (record.Count != _columns)
+        {
+            errors.Add(new ImportError(line, "file",
+                $"This row has {record.Count} fields; the header has {_columns}. Quote fields that contain commas."));
+            return null;
+        }
+        // Bytes that were not UTF-8 (a Latin-1 or Windows-1252 export) were decoded as U+FFFD: say so instead of storing it.
+        foreach (var (name, map) in m.Fields())
+            if (Raw(map, record) is { } cell && cell.Contains('\uFFFD', StringComparison.Ordinal))
+                errors.Add(new ImportError(line, name,
+                    "Contains bytes that are not UTF-8 (or the character U+FFFD). Save the export as UTF-8 and import it again."));
+        var dealId = ReportRules.NormalizeDealId(Raw(m.DealId, record) is { } deal ? m.DealId!.Translate(deal) : null);
+        if (string.IsNullOrEmpty(dealId) && !errors.Any(e => e.Field == "dealId"))
+            errors.Add(new ImportError(line, "dealId", "dealId is required: every row needs the CRM's opportunity id."));
+        if (errors.Count > 0) return null;
+
         var rawOutcome = Raw(m.Outcome, record);
         if (rawOutcome is null || !m.Outcome!.Maps(rawOutcome, out var outcome) || outcome is null) { open = true; return null; }
 
@@ -104,8 +123,8 @@ public sealed class RowPlan
         var rawAmount = Value(m.Amount, record);
         if (rawAmount is not null)
         {
-            if (decimal.TryParse(rawAmount, NumberStyles.Number, CultureInfo.InvariantCulture, out var a)) amount = a;
-            else errors.Add(new ImportError(line, "amount", $"'{Trunc(rawAmount)}' is not a number."));
+            if (TryParseAmount(rawAmount, m.Amount!.DecimalSeparator is "," ? ',' : '.', out var a, out var problem)) amount = a;
+            else errors.Add(new ImportError(line, "amount", $"'{Trunc(rawAmount)}' {problem}"));
         }
 
         var rep = Value(m.Rep, record);
@@ -121,7 +140,7 @@ public sealed class RowPlan
 
         var input = new ReportInput
         {
-            DealId = Raw(m.DealId, record) is { } deal ? m.DealId!.Translate(deal)?.Trim() : null,
+            DealId = dealId,
             Outcome = outcome,
             ClosedOn = closedOn ?? "2000-01-01",
             Amount = amount,
@@ -151,6 +170,56 @@ public sealed class RowPlan
 
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(input, JsonBody.Options) + "\n" + rep));
         return new Parsed(line, input, rep!, hash);
+    }
+
+    /// <summary>
+    /// A CRM amount, strictly: optional sign, digits, at most one decimal separator, and group separators only between
+    /// groups of three digits ("1,234,567.50"; with a decimal comma "1.234.567,50" or "1 234 567,50"). "12,50" and
+    /// "1,2,3,4" under a decimal point are errors, not 1,250 and 1,234.
+    /// </summary>
+    public static bool TryParseAmount(string raw, char decimalSeparator, out decimal amount, out string problem)
+    {
+        amount = 0;
+        problem = "is not a number.";
+        var text = raw.Trim();
+        var sign = "";
+        if (text.Length > 0 && text[0] is '-' or '+') { sign = text[0] == '-' ? "-" : ""; text = text[1..]; }
+        var at = text.IndexOf(decimalSeparator);
+        if (at != text.LastIndexOf(decimalSeparator)) { problem = $"has more than one decimal separator '{decimalSeparator}'."; return false; }
+        var whole = at < 0 ? text : text[..at];
+        var fraction = at < 0 ? "" : text[(at + 1)..];
+        if (at >= 0 && (fraction.Length == 0 || !fraction.All(char.IsAsciiDigit))) return false;
+        var groups = decimalSeparator == ',' ? ". \u00A0\u202F'" : ", \u00A0\u202F'";
+        var separators = whole.Where(ch => groups.Contains(ch)).Distinct().ToList();
+        string digits;
+        if (separators.Count == 0)
+        {
+            if (whole.Length == 0 || !whole.All(char.IsAsciiDigit)) return false;
+            digits = whole;
+        }
+        else
+        {
+            var parts = whole.Split(separators.Count == 1 ? separators[0] : '\0');
+            var wellGrouped = separators.Count == 1
+                && parts[0].Length is >= 1 and <= 3 && parts.Skip(1).All(p => p.Length == 3)
+                && parts.All(p => p.All(char.IsAsciiDigit));
+            if (!wellGrouped)
+            {
+                var other = decimalSeparator == '.' ? ',' : '.';
+                problem = separators.Contains(other)
+                    ? $"has a misplaced group separator '{other}' (groups are 3 digits). If '{other}' is the decimal separator, set \"decimalSeparator\": \"{other}\" on mapping.amount."
+                    : "has misplaced group separators (groups are 3 digits).";
+                return false;
+            }
+            digits = string.Concat(parts);
+        }
+        if (!decimal.TryParse(sign + digits + (fraction.Length > 0 ? "." + fraction : ""), NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint,
+                CultureInfo.InvariantCulture, out amount))
+        {
+            problem = "is out of range.";
+            return false;
+        }
+        return true;
     }
 
     private IEnumerable<string> Many(FieldMap? map, IReadOnlyList<string> record)

@@ -11,7 +11,8 @@ namespace WinLoss.Api.Features.Reports;
 
 /// <summary>
 /// Replace a report with a new version. Requires If-Match with the current ETag (412 when stale,
-/// 428 when missing); every earlier version stays in the history. Reps may amend their own reports
+/// 428 when missing or "*": a wildcard would let two concurrent amendments overwrite each other);
+/// every earlier version stays in the history. Reps may amend their own reports
 /// up to 14 days after filing.
 /// </summary>
 public sealed record AmendReport(long Id, ReportInput Report, string IfMatch, Caller Caller) : ICommand<ReportDto>;
@@ -33,8 +34,20 @@ public sealed class AmendReportHandler(Writer writer) : ICommandHandler<AmendRep
 
     private const string CurrentSql =
         "SELECT rep_id AS RepId, version AS Version, created_at AS CreatedAt, created_by AS CreatedBy, deleted_at AS DeletedAt FROM reports WHERE id = @id";
-    public ValueTask<ReportDto> Handle(AmendReport command, CancellationToken cancellationToken) =>
-        new(writer.ExecuteAsync((c, t) =>
+    public async ValueTask<ReportDto> Handle(AmendReport command, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await Amend(command, cancellationToken);
+        }
+        catch (DealTakenException taken)
+        {
+            throw taken.For(command.Caller);
+        }
+    }
+
+    private Task<ReportDto> Amend(AmendReport command, CancellationToken cancellationToken) =>
+        writer.ExecuteAsync((c, t) =>
         {
             var caller = command.Caller;
             var current = c.QuerySingleOrDefault<Current>(CurrentSql, new { id = command.Id }, t);
@@ -58,10 +71,10 @@ public sealed class AmendReportHandler(Writer writer) : ICommandHandler<AmendRep
                 current.CreatedAt, current.CreatedBy, caller.UserId, Clock.Now(), out var written);
             ReportEvents.Written(c, t, written);
             return report;
-        }, cancellationToken));
+        }, cancellationToken);
 
     private static bool IfMatches(string ifMatch, string etag) =>
-        ifMatch.Trim() == "*" || ifMatch.Split(',').Any(v => v.Trim() == etag || v.Trim() == "W/" + etag);
+        ifMatch.Split(',').Any(v => v.Trim() == etag || v.Trim() == "W/" + etag);
 
     private sealed class Current
     {
@@ -89,7 +102,11 @@ public sealed class AmendReportHandler(Writer writer) : ICommandHandler<AmendRep
         string? ifMatch = http.Request.Headers.IfMatch;
         if (string.IsNullOrWhiteSpace(ifMatch))
             throw new PreconditionRequiredException("Send If-Match with the report's ETag (from GET /api/v1/reports/{id}).");
+        if (ifMatch.Split(',').Any(v => v.Trim() == "*"))
+            throw new PreconditionRequiredException(
+                "If-Match: * is not accepted: send the report's ETag (from GET /api/v1/reports/{id}) so a concurrent amendment is never overwritten.");
         var (input, _) = await JsonBody.ReadAsync<ReportInput>(http.Request, cancellationToken: cancellationToken);
+        input = input with { DealId = ReportRules.NormalizeDealId(input.DealId) };
         var report = await sender.Send(new AmendReport(id, input, ifMatch, Caller.From(http.User)), cancellationToken);
         http.Response.Headers.ETag = ReportStore.ETag(report.Id, report.Version);
         return TypedResults.Ok(report);

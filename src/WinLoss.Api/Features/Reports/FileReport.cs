@@ -53,6 +53,18 @@ public sealed class FileReportHandler(Writer writer, IdempotencyKeys inFlight) :
     private const string KeyExistsSql = "SELECT 1 FROM idempotency_keys WHERE user_id = @userId AND key = @key";
     public async ValueTask<FileReportResult> Handle(FileReport command, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await FileAsync(command, cancellationToken);
+        }
+        catch (DealTakenException taken)
+        {
+            throw taken.For(command.Caller);
+        }
+    }
+
+    private async ValueTask<FileReportResult> FileAsync(FileReport command, CancellationToken cancellationToken)
+    {
         var caller = command.Caller;
         var repId = ResolveRep(caller, command.Report.RepId);
         var prepared = ReportStore.Prepare(command.Report, repId); // on this thread: the writer only runs SQL
@@ -130,6 +142,7 @@ public sealed class FileReportHandler(Writer writer, IdempotencyKeys inFlight) :
     private static async Task Endpoint(HttpContext http, ISender sender, CancellationToken cancellationToken)
     {
         var (input, raw) = await JsonBody.ReadAsync<ReportInput>(http.Request, cancellationToken: cancellationToken);
+        input = input with { DealId = ReportRules.NormalizeDealId(input.DealId) };
         string? key = http.Request.Headers["Idempotency-Key"];
         var result = await sender.Send(new FileReport(input, Caller.From(http.User), key, SHA256.HashData(raw)), cancellationToken);
         var body = result.Body;

@@ -18,10 +18,11 @@ public sealed partial class ReportJson : JsonSerializerContext
 
     /// <summary>
     /// Reads a version snapshot as the input fields it holds: snapshots written since migration 0060 are the stored report
-    /// (its id, resolved competitor ids and timestamps are skipped), older ones the request body as sent.
+    /// (its id, resolved competitor ids and timestamps are skipped), older ones the request body as sent (read ignoring
+    /// case, as request bodies were before names became case-sensitive).
     /// </summary>
     public static ReportInput ReadVersion(string body) => JsonSerializer.Deserialize<ReportInput>(body, VersionReadOptions)!;
 
     private static readonly JsonSerializerOptions VersionReadOptions =
-        new(Infrastructure.Http.JsonBody.Options) { UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip };
+        new(Infrastructure.Http.JsonBody.Options) { UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip, PropertyNameCaseInsensitive = true };
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using FluentValidation;
 using WinLoss.Api.Features.Competitors;
 using WinLoss.Api.Features.Taxonomy;
@@ -128,6 +129,24 @@ public static class ReportRules
 
     public static bool IsSingleLine(string? value) => value is null || !value.Any(char.IsControl);
 
+    /// <summary>
+    /// The one form a dealId is stored and compared in: Unicode NFKC (full-width and compatibility forms folded),
+    /// format characters removed (category Cf: zero-width space U+200B, BOM U+FEFF, bidi overrides U+202E, soft hyphen...),
+    /// then trimmed. "OPP-x", "OPP-x\u200b", "\ufeffOPP-x" and "ＯＰＰ-x" are one deal. Applied wherever a dealId enters
+    /// (filing, amending, importing), so one report per deal holds. Null stays null; invalid UTF-16 is left for the validator.
+    /// </summary>
+    public static string? NormalizeDealId(string? value)
+    {
+        if (value is null) return null;
+        string text;
+        try { text = value.IsNormalized(NormalizationForm.FormKC) ? value : value.Normalize(NormalizationForm.FormKC); }
+        catch (ArgumentException) { return value.Trim(); } // lone surrogates: rejected by the validator
+        var sb = new StringBuilder(text.Length);
+        foreach (var ch in text)
+            if (CharUnicodeInfo.GetUnicodeCategory(ch) != UnicodeCategory.Format) sb.Append(ch);
+        return sb.ToString().Trim();
+    }
+
     public static string? Clean(string? value)
     {
         var trimmed = value?.Trim();
@@ -152,7 +171,8 @@ public sealed class ReportInputValidator : AbstractValidator<ReportInput>
         RuleFor(x => x.DealId).Cascade(CascadeMode.Stop)
             .Must(v => !string.IsNullOrWhiteSpace(v)).WithMessage("dealId is required.")
             .Must(v => v!.Trim().Length <= 64).WithMessage("dealId must be 1 to 64 characters.")
-            .Must(ReportRules.IsSingleLine).WithMessage("dealId must not contain control characters.");
+            .Must(ReportRules.IsSingleLine).WithMessage("dealId must not contain control characters.")
+            .Must(v => !HasLoneSurrogate(v!)).WithMessage("dealId must be valid Unicode text.");
         RuleFor(x => x.Outcome).Cascade(CascadeMode.Stop)
             .NotNull().WithMessage("outcome is required.")
             .Must(v => ReportRules.Outcomes.Contains(v)).WithMessage("outcome must be one of: won, lost, no_decision.");
@@ -289,6 +309,16 @@ public sealed class ReportInputValidator : AbstractValidator<ReportInput>
                 else if (!seen.Add(id)) context.AddFailure($"collateralUsed[{i}]", "The same collateral is listed twice.");
             }
         });
+    }
+
+    private static bool HasLoneSurrogate(string value)
+    {
+        for (var i = 0; i < value.Length; i++)
+        {
+            if (char.IsHighSurrogate(value[i]) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1])) { i++; continue; }
+            if (char.IsSurrogate(value[i])) return true;
+        }
+        return false;
     }
 
     private static bool Short(string? value, int max) =>

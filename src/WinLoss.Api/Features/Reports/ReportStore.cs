@@ -61,7 +61,7 @@ public static class ReportStore
         "SELECT competitor_id FROM competitor_aliases WHERE normalized = @normalized";
     private const string RoleSql = "SELECT role FROM users WHERE id = @id";
     private const string LiveDealSql =
-        "SELECT id FROM reports WHERE deal_id = @dealId AND deleted_at IS NULL";
+        "SELECT id AS Id, rep_id AS RepId FROM reports WHERE deal_id = @dealId AND deleted_at IS NULL";
 
     /// <summary>The stored form of the report row: trimmed text, cents.</summary>
     public sealed record Row(
@@ -90,7 +90,7 @@ public static class ReportStore
     public static Prepared Prepare(ReportInput input, long repId) => new()
     {
         Row = new Row(
-            input.DealId!.Trim(), repId, input.Outcome!, input.ClosedOn!,
+            ReportRules.NormalizeDealId(input.DealId)!, repId, input.Outcome!, input.ClosedOn!,
             input.Amount is null ? null : (long)decimal.Round(input.Amount.Value * 100m),
             input.Currency, input.Segment, input.StageReached,
             ReportRules.Clean(input.Region), ReportRules.Clean(input.Industry), ReportRules.Clean(input.Product),
@@ -113,8 +113,8 @@ public static class ReportStore
     };
 
     /// <summary>
-    /// Runs a write that may hit the one-live-report-per-deal unique index; turns that violation into a 409
-    /// with a link to the existing report (cheaper than checking first on every insert).
+    /// Runs a write that may hit the one-live-report-per-deal unique index; turns that violation into a
+    /// <see cref="DealTakenException"/> (a 409; cheaper than checking first on every insert).
     /// </summary>
     private static T DealMustBeFree<T>(SqliteConnection c, SqliteTransaction t, string dealId, Func<T> write)
     {
@@ -124,14 +124,12 @@ public static class ReportStore
         }
         catch (SqliteException ex) when (ex.SqliteErrorCode == 19 && ex.Message.Contains("reports.deal_id", StringComparison.Ordinal))
         {
-            var existing = c.Scalar<long?>(t, LiveDealSql, new { dealId });
-            throw new ConflictException($"A report for deal '{dealId}' already exists.", new Dictionary<string, object?>
-            {
-                ["existingReportId"] = existing,
-                ["existing"] = $"/api/v1/reports/{existing}",
-            });
+            var existing = c.QueryFirstOrDefault<LiveDeal>(LiveDealSql, new { dealId }, t);
+            throw new DealTakenException(dealId, existing?.Id, existing?.RepId);
         }
     }
+
+    private sealed class LiveDeal { public long Id { get; init; } public long RepId { get; init; } }
 
     /// <summary>A report belongs to a rep: filing or moving one to <paramref name="repId"/> needs a user with role rep (else 400).</summary>
     public static void EnsureRep(SqliteConnection c, SqliteTransaction t, long repId)
@@ -336,4 +334,31 @@ public static class ReportStore
 
     /// <summary>ETag of a report version: strong, opaque, changes on every amendment.</summary>
     public static string ETag(long id, int version) => $"\"r{id}v{version}\"";
+}
+
+/// <summary>
+/// A second live report for a deal: 409. As thrown it names no report; <see cref="For"/> adds the existing report's id and
+/// link only for a caller who may read that report (a rep only their own), so a rep learns that the deal is taken
+/// but nothing about another rep's report.
+/// </summary>
+public sealed class DealTakenException(string dealId, long? existingId, long? existingRepId)
+    : ProblemException(StatusCodes.Status409Conflict, "Conflict", $"A report for deal '{dealId}' already exists.")
+{
+    /// <summary>Tells a taken deal (act on it) from an Idempotency-Key still in flight (retry): the offline form's outbox uses it.</summary>
+    public const string Code = "deal_taken";
+
+    public long? ExistingId { get; } = existingId;
+    public long? ExistingRepId { get; } = existingRepId;
+
+    public ProblemException For(Infrastructure.Auth.Caller caller)
+    {
+        if (ExistingId is not { } id || (caller.IsRep && ExistingRepId != caller.UserId))
+            return new ConflictException(Detail + " It is not one you can see; ask an analyst.", new Dictionary<string, object?> { ["code"] = Code });
+        return new ConflictException(Detail, new Dictionary<string, object?>
+        {
+            ["code"] = Code,
+            ["existingReportId"] = id,
+            ["existing"] = $"/api/v1/reports/{id}",
+        });
+    }
 }

@@ -19,6 +19,9 @@ public static class Policies
     public const string ExportReports = nameof(ExportReports);
     public const string ExportTrends = nameof(ExportTrends);
     public const string ImportCrm = nameof(ImportCrm);
+    public const string WriteBuyerFeedback = nameof(WriteBuyerFeedback);
+    public const string ReadBuyerFeedback = nameof(ReadBuyerFeedback);
+    public const string ReadCalibration = nameof(ReadCalibration);
     public const string ManageWebhooks = nameof(ManageWebhooks);
     public const string Admin = nameof(Admin);
     public const string Authenticated = nameof(Authenticated);
@@ -36,6 +39,9 @@ public static class Policies
         [ExportReports] = [Roles.Analyst, Roles.Admin],
         [ExportTrends] = [Roles.Marketing, Roles.Analyst, Roles.Admin],
         [ImportCrm] = [Roles.Analyst, Roles.Admin],
+        [WriteBuyerFeedback] = [Roles.Analyst, Roles.Admin],
+        [ReadBuyerFeedback] = [Roles.Marketing, Roles.Analyst, Roles.Admin],
+        [ReadCalibration] = [Roles.Marketing, Roles.Analyst, Roles.Admin],
         [ManageWebhooks] = [Roles.Analyst, Roles.Admin],
         [Admin] = [Roles.Admin],
         [Authenticated] = Roles.All,

@@ -5,14 +5,23 @@ namespace WinLoss.Api.Infrastructure.Csv;
 /// <summary>
 /// Streaming RFC 4180 reader: one record at a time from a <see cref="TextReader"/>, quoted fields with
 /// doubled quotes and embedded line breaks, CRLF or LF line ends, a UTF-8 BOM ignored. Knows the line
-/// number each record starts on (the header is line 1), for error reports. Memory is one record.
+/// number each record starts on (the header is line 1), for error reports. Memory is one record, and a record
+/// is capped: at most <c>maxFields</c> fields and <c>maxRecordLength</c> characters (one field at most
+/// <c>maxFieldLength</c>). A record over a cap is read to its end without being kept and reported as a
+/// <see cref="CsvFormatException"/> with <see cref="CsvFormatException.Skipped"/> set: reading can go on with the next record.
 /// </summary>
-public sealed class CsvReader(TextReader reader, int maxFieldLength = 1 << 20)
+public sealed class CsvReader(TextReader reader, int maxFieldLength = CsvReader.DefaultMaxRecordLength,
+    int maxFields = CsvReader.DefaultMaxFields, int maxRecordLength = CsvReader.DefaultMaxRecordLength)
 {
+    public const int DefaultMaxFields = 2_000;
+    public const int DefaultMaxRecordLength = 1 << 20;
+
     private readonly StringBuilder _field = new();
     private readonly List<string> _fields = [];
     private long _line = 1;
     private bool _started;
+    private string? _tooLarge;
+    private int _fieldChars;
 
     /// <summary>The physical line the last record returned by <see cref="ReadAsync"/> started on.</summary>
     public long RecordLine { get; private set; }
@@ -22,10 +31,13 @@ public sealed class CsvReader(TextReader reader, int maxFieldLength = 1 << 20)
     {
         _fields.Clear();
         _field.Clear();
+        _tooLarge = null;
+        _fieldChars = 0;
         RecordLine = _line;
         var quoted = false;
         var afterQuote = false;
         var any = false;
+        long length = 0;
         while (true)
         {
             var c = await NextAsync(cancellationToken);
@@ -33,8 +45,7 @@ public sealed class CsvReader(TextReader reader, int maxFieldLength = 1 << 20)
             {
                 if (quoted) throw new CsvFormatException(RecordLine, "A quoted field is not closed before the end of the file.");
                 if (!any) return null;
-                _fields.Add(_field.ToString());
-                return _fields;
+                return EndRecord();
             }
             var ch = (char)c;
             if (!_started)
@@ -43,43 +54,74 @@ public sealed class CsvReader(TextReader reader, int maxFieldLength = 1 << 20)
                 if (ch == '\uFEFF') continue;
             }
             any = true;
+            if (++length > maxRecordLength && _tooLarge is null) TooLarge($"The record is longer than {maxRecordLength:N0} characters.");
             if (quoted)
             {
                 if (ch == '"')
                 {
-                    if (await PeekAsync(cancellationToken) == '"') { await NextAsync(cancellationToken); _field.Append('"'); }
+                    if (await PeekAsync(cancellationToken) == '"') { await NextAsync(cancellationToken); Append('"'); }
                     else { quoted = false; afterQuote = true; }
                 }
                 else
                 {
                     if (ch == '\n') _line++;
-                    _field.Append(ch);
+                    Append(ch);
                 }
             }
             else if (ch == ',')
             {
-                _fields.Add(_field.ToString());
-                _field.Clear();
+                EndField();
                 afterQuote = false;
             }
             else if (ch is '\r' or '\n')
             {
                 if (ch == '\r' && await PeekAsync(cancellationToken) == '\n') await NextAsync(cancellationToken);
                 _line++;
-                _fields.Add(_field.ToString());
-                return _fields;
+                return EndRecord();
             }
-            else if (ch == '"' && _field.Length == 0 && !afterQuote)
+            else if (ch == '"' && _fieldChars == 0 && !afterQuote)
             {
                 quoted = true;
             }
             else
             {
                 if (afterQuote) throw new CsvFormatException(RecordLine, "Text after a closing quote; quote the whole field and double quotes inside it.");
-                _field.Append(ch);
+                Append(ch);
             }
-            if (_field.Length > maxFieldLength) throw new CsvFormatException(RecordLine, $"A field is longer than {maxFieldLength} characters.");
         }
+    }
+
+    private void Append(char ch)
+    {
+        _fieldChars++;
+        if (_tooLarge is not null) return;
+        _field.Append(ch);
+        if (_field.Length > maxFieldLength) TooLarge($"A field is longer than {maxFieldLength:N0} characters.");
+    }
+
+    private void EndField()
+    {
+        _fieldChars = 0;
+        if (_tooLarge is not null) return;
+        if (_fields.Count >= maxFields) { TooLarge($"The record has more than {maxFields:N0} fields."); return; }
+        _fields.Add(_field.ToString());
+        _field.Clear();
+    }
+
+    /// <summary>From here to the record's end nothing is kept: memory stays one capped record.</summary>
+    private void TooLarge(string message)
+    {
+        if (_tooLarge is not null) return;
+        _tooLarge = message;
+        _fields.Clear();
+        _field.Clear();
+    }
+
+    private List<string> EndRecord()
+    {
+        EndField();
+        if (_tooLarge is not null) throw new CsvFormatException(RecordLine, _tooLarge + " It was skipped.") { Skipped = true };
+        return _fields;
     }
 
     private readonly char[] _buffer = new char[16 * 1024];
@@ -111,4 +153,7 @@ public sealed class CsvReader(TextReader reader, int maxFieldLength = 1 << 20)
 public sealed class CsvFormatException(long line, string message) : Exception(message)
 {
     public long Line { get; } = line;
+
+    /// <summary>The record was over a size cap and has been read past: the next record can be read.</summary>
+    public bool Skipped { get; init; }
 }

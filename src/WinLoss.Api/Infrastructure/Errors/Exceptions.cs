@@ -39,4 +39,10 @@ public static class Invalid
 {
     public static FluentValidation.ValidationException Field(string field, string message) =>
         new([new FluentValidation.Results.ValidationFailure(field, message)]);
+
+    /// <summary>Marks a failure whose field is a JSON path as the client wrote it ("DEALID"): reported verbatim, not camel-cased.</summary>
+    public static readonly object VerbatimPath = new();
+
+    public static FluentValidation.ValidationException JsonPath(string path, string message) =>
+        new([new FluentValidation.Results.ValidationFailure(path, message) { CustomState = VerbatimPath }]);
 }

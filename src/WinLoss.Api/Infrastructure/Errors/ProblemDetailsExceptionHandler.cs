@@ -5,15 +5,32 @@ using Microsoft.AspNetCore.Mvc;
 namespace WinLoss.Api.Infrastructure.Errors;
 
 /// <summary>Maps every exception to RFC 9457 problem+json. Never leaks a stack trace or exception message for 500s.</summary>
-public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService problems, ILogger<ProblemDetailsExceptionHandler> logger)
+public sealed class ProblemDetailsExceptionHandler(
+    IProblemDetailsService problems, StorageHealth storage, ILogger<ProblemDetailsExceptionHandler> logger)
     : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
+        // A SQLite error while the disk is known to be full is that fault too: after SQLITE_FULL, SQLite may have rolled the
+        // transaction back itself, and the writer's own "ROLLBACK TO" then fails with "no transaction is active", which is
+        // what the other jobs of the batch see.
+        var diskFull = exception is StorageFullException || StorageHealth.IsDiskFull(exception)
+            || (exception is Microsoft.Data.Sqlite.SqliteException && storage.Problem() is not null);
+        if (diskFull)
+        {
+            storage.MarkFull();
+            context.Response.Headers.RetryAfter = StorageHealth.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
         ProblemDetails problem = exception switch
         {
             ValidationException v => Validation(v),
             ProblemException p => FromProblem(p),
+            _ when diskFull => new ProblemDetails
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "Storage full",
+                Detail = "The server's disk is full: nothing was stored. Retry later (see Retry-After); the request is safe to repeat.",
+            },
             BadHttpRequestException b => new ProblemDetails
             {
                 Status = b.StatusCode,
@@ -31,7 +48,9 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
                 Detail = "An unexpected error occurred. It has been logged.",
             },
         };
-        if (problem.Status >= 500)
+        if (diskFull)
+            logger.LogWarning(exception, "Disk full for {Method} {Path}", context.Request.Method, context.Request.Path);
+        else if (problem.Status >= 500)
             logger.LogError(exception, "Unhandled exception for {Method} {Path}", context.Request.Method, context.Request.Path);
 
         context.Response.StatusCode = problem.Status ?? 500;
@@ -46,7 +65,7 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
     private static HttpValidationProblemDetails Validation(ValidationException exception)
     {
         var errors = exception.Errors
-            .GroupBy(e => ToCamelPath(e.PropertyName), StringComparer.Ordinal)
+            .GroupBy(e => e.CustomState == Invalid.VerbatimPath ? e.PropertyName : ToCamelPath(e.PropertyName), StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Select(e => e.ErrorMessage).Distinct().ToArray(), StringComparer.Ordinal);
         return new HttpValidationProblemDetails(errors)
         {

@@ -6,8 +6,9 @@ namespace WinLoss.Api.Infrastructure.Http;
 
 /// <summary>
 /// Reads a JSON request body strictly: application/json only (415), a byte limit (413), unknown
-/// properties and wrong types rejected as 400 naming the JSON path. Returns the raw bytes too
-/// (for idempotency hashing).
+/// properties and wrong types rejected as 400 naming the JSON path. Property names match exactly
+/// (camelCase): "DEALID" is an unknown property, not dealId. A number that the type cannot hold exactly
+/// enough (1e400, or 1e-400 which would become 0) is a 400 too. Returns the raw bytes too (for idempotency hashing).
 /// </summary>
 public static class JsonBody
 {
@@ -26,7 +27,9 @@ public static class JsonBody
             ReadCommentHandling = JsonCommentHandling.Disallow,
             NumberHandling = JsonNumberHandling.Strict,
             DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+            PropertyNameCaseInsensitive = false,
         };
+        options.Converters.Add(new StrictDecimalConverter());
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }
@@ -49,7 +52,7 @@ public static class JsonBody
         }
         catch (JsonException ex)
         {
-            throw Invalid.Field(PathOf(ex.Path), Describe(ex));
+            throw Invalid.JsonPath(PathOf(ex.Path), Describe(ex));
         }
         return value is null ? throw Invalid.Field("$", "A JSON object is required.") : (value, raw);
     }
@@ -77,10 +80,48 @@ public static class JsonBody
     private static string Describe(JsonException ex)
     {
         var message = ex.Message;
+        if (message.StartsWith(StrictDecimalConverter.Prefix, StringComparison.Ordinal))
+        {
+            var end = message.IndexOf(" Path:", StringComparison.Ordinal);
+            return end < 0 ? message[StrictDecimalConverter.Prefix.Length..] : message[StrictDecimalConverter.Prefix.Length..end];
+        }
         if (message.Contains("could not be mapped", StringComparison.Ordinal)) return "Unknown property.";
         if (message.Contains("maximum configured depth", StringComparison.Ordinal)) return "The JSON is nested too deeply.";
         if (message.Contains("could not be converted", StringComparison.Ordinal)) return "Wrong type for this field.";
         if (message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase)) return "This property appears more than once.";
         return "Malformed JSON.";
     }
+}
+
+/// <summary>
+/// Decimals read strictly: a literal outside decimal's range is a 400 (not "wrong type"), and a non-zero literal that
+/// decimal would round to 0 (1e-400, 0.000...0001 past 28 places) is a 400 instead of silently becoming 0.
+/// </summary>
+public sealed class StrictDecimalConverter : JsonConverter<decimal>
+{
+    public const string Prefix = "Invalid number: ";
+
+    public override decimal Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType != JsonTokenType.Number) throw new JsonException(Prefix + "a number is expected here.");
+        var raw = reader.HasValueSequence ? System.Buffers.BuffersExtensions.ToArray(reader.ValueSequence) : reader.ValueSpan.ToArray();
+        if (!reader.TryGetDecimal(out var value))
+            throw new JsonException(Prefix + "the number is out of range.");
+        if (value == 0 && HasNonZeroDigit(raw))
+            throw new JsonException(Prefix + "the number is too small: it would be stored as 0. Send 0, or at most 2 decimal places.");
+        return value;
+    }
+
+    /// <summary>Whether the mantissa (before any exponent) has a digit other than 0.</summary>
+    private static bool HasNonZeroDigit(ReadOnlySpan<byte> literal)
+    {
+        foreach (var b in literal)
+        {
+            if (b is (byte)'e' or (byte)'E') return false;
+            if (b is >= (byte)'1' and <= (byte)'9') return true;
+        }
+        return false;
+    }
+
+    public override void Write(Utf8JsonWriter writer, decimal value, JsonSerializerOptions options) => writer.WriteNumberValue(value);
 }

@@ -509,6 +509,9 @@ function conflictErrors(item) {
   if (item.httpStatus === 409 && item.existingReportId) {
     return { dealId: [`A report for this deal already exists (report #${item.existingReportId}). Amend that report, or check the deal ID.`] };
   }
+  if (item.httpStatus === 409 && item.dealTaken) {
+    return { dealId: ["A report for this deal already exists, filed by someone else. Check the deal ID, or ask an analyst."] };
+  }
   return item.errors;
 }
 

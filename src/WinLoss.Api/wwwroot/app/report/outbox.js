@@ -112,7 +112,8 @@ export async function send(item, apiKey) {
   let json = null;
   try { json = await response.json(); } catch { json = null; }
   let outcome = classify(response.status);
-  if (response.status === 409 && !(json && json.existingReportId)) outcome = "retry"; // key in flight: try again later
+  // key in flight: try again later (a taken deal says code "deal_taken"; existingReportId only when the caller may read it)
+  if (response.status === 409 && !(json && (json.existingReportId || json.code === "deal_taken"))) outcome = "retry";
   return { outcome, status: response.status, report: response.status === 201 ? json : null, problem: response.status === 201 ? null : json };
 }
 
@@ -143,7 +144,7 @@ export function drain(apiKey, hooks = {}, userId = null) {
         await put({
           ...current, status: "attention", httpStatus: result.status,
           errors: problem.errors || null, detail: problem.detail || problem.title || `HTTP ${result.status}`,
-          existingReportId: problem.existingReportId || null,
+          existingReportId: problem.existingReportId || null, dealTaken: problem.code === "deal_taken",
         });
         summary.attention.push(item);
       } else {

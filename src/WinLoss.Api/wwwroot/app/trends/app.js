@@ -15,9 +15,10 @@ import * as messages from "/app/trends/views/messages.js";
 import * as reasons from "/app/trends/views/reasons.js";
 import * as leads from "/app/trends/views/leads.js";
 import * as triage from "/app/trends/views/triage.js";
+import * as calibration from "/app/trends/views/calibration.js";
 import * as coverage from "/app/trends/views/coverage.js";
 
-const VIEWS = { overview, competitors, competitor, messages, reasons, leads, triage, coverage };
+const VIEWS = { overview, competitors, competitor, messages, reasons, leads, calibration, coverage, triage };
 const PHONE = window.matchMedia("(max-width: 700px)");
 let me = null;
 let renderToken = 0;

@@ -1,7 +1,7 @@
 // The dashboard's state lives in the URL: view, filters, competitor, by, outcome. A view is a shareable link and
 // the back button walks through filter changes.
 export const FILTERS = ["from", "to", "granularity", "segment", "region", "product", "stage", "minSample"];
-export const VIEWS = ["overview", "competitors", "competitor", "messages", "reasons", "leads", "triage", "coverage"];
+export const VIEWS = ["overview", "competitors", "competitor", "messages", "reasons", "leads", "calibration", "coverage", "triage"];
 
 let onNavigate = () => {};
 /** The function that draws the current URL (app.js). */
@@ -32,7 +32,7 @@ export function stateUrl(state) {
   for (const f of FILTERS) if (state[f] && !(f === "from" && state.from === defaultFrom())) q.set(f, state[f]);
   if (state.view === "competitor" && state.competitor) q.set("competitor", state.competitor);
   if ((state.view === "messages" || state.view === "reasons") && state.by) q.set("by", state.by);
-  if (state.view === "reasons" && state.outcome) q.set("outcome", state.outcome);
+  if ((state.view === "reasons" || state.view === "calibration") && state.outcome) q.set("outcome", state.outcome);
   return location.pathname + "?" + q.toString();
 }
 
