@@ -233,6 +233,8 @@ public sealed class PageFixTests(PageFixFixture fixture) : IClassFixture<PageFix
 
             await page.EvaluateAsync($"() => navigator.clipboard.writeText({JsonSerializer.Serialize(TestApp.AdminKey)})");
             await page.ClickAsync(".key-entry .key-paste");
+            // Reading the clipboard is asynchronous: wait for the field to take the pasted key.
+            await page.WaitForFunctionAsync("k => document.querySelector('#api-key').value === k", TestApp.AdminKey, new() { Timeout = 10_000 });
             Assert.Equal(TestApp.AdminKey, await input.InputValueAsync());
         }
     }

@@ -139,6 +139,21 @@ public sealed class CoverageApiTests(TestApp app) : IClassFixture<TestApp>
     }
 
     [Fact]
+    public async Task Competitor_reason_and_objection_trends_say_what_share_of_closed_deals_they_rest_on()
+    {
+        await Seed();
+        var reasons = await (await app.Admin().GetAsync("/api/v1/trends/reasons?outcome=lost")).ReadJson();
+        Assert.Equal("based on 56% of closed-lost deals (50 of 90)", reasons["coverage"]!["text"]!.GetValue<string>());
+        var competitors = await (await app.Admin().GetAsync("/api/v1/trends/competitors?segment=enterprise&stage=demo")).ReadJson();
+        Assert.Equal("based on 67% of closed deals (40 of 60)", competitors["coverage"]!["text"]!.GetValue<string>());
+        var objections = await (await app.Admin().GetAsync("/api/v1/trends/objections")).ReadJson();
+        Assert.NotNull(objections["coverage"]!["text"]);
+        // No closed deal known in the range: no coverage claimed.
+        var old = await (await app.Admin().GetAsync("/api/v1/trends/competitors?from=2001-01-01&to=2001-12-31")).ReadJson();
+        Assert.Null(old["coverage"]);
+    }
+
+    [Fact]
     public async Task Coverage_as_csv_has_a_row_per_group_and_outcome_and_reps_may_not_export_it()
     {
         await Seed();

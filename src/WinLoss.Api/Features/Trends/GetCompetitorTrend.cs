@@ -17,7 +17,11 @@ public sealed record GetCompetitorTrend(TrendParameters Parameters, string? Prim
 
 public sealed record CompetitorTrend(
     string Granularity, string? From, string? To, int MinSample, bool PrimaryOnly,
-    IReadOnlyList<CompetitorTrendRow> Rows, IReadOnlyList<CompetitorTrendRow> Overall, string? AsOf);
+    IReadOnlyList<CompetitorTrendRow> Rows, IReadOnlyList<CompetitorTrendRow> Overall, string? AsOf)
+{
+    /// <summary>What the answer rests on: reports against the closed deals known for the slice (null when none are known).</summary>
+    public Coverage.SliceCoverage? Coverage { get; init; }
+}
 
 public sealed record CompetitorTrendRow(
     string? Period, TrendCompetitor? Competitor, long Deals, long Won, long Lost, long NoDecision,
@@ -68,7 +72,7 @@ public sealed class GetCompetitorTrendValidator : AbstractValidator<GetCompetito
     });
 }
 
-public sealed class GetCompetitorTrendHandler(Db db, ReadStore read) : IQueryHandler<GetCompetitorTrend, CompetitorTrend>
+public sealed class GetCompetitorTrendHandler(Db db, ReadStore read, Coverage.TrendCoverage coverage) : IQueryHandler<GetCompetitorTrend, CompetitorTrend>
 {
     public async ValueTask<CompetitorTrend> Handle(GetCompetitorTrend query, CancellationToken cancellationToken)
     {
@@ -89,7 +93,10 @@ public sealed class GetCompetitorTrendHandler(Db db, ReadStore read) : IQueryHan
             .OrderByDescending(r => r.Deals).ThenBy(r => r.Competitor?.Name, StringComparer.Ordinal)
             .ToList();
         return new CompetitorTrend(f.GranularityName, TrendFormat.Date(f.From), TrendFormat.Date(f.To), f.MinSample, primaryOnly,
-            Shrunk(rows, r => r.Period), Shrunk(overall, _ => null), asOf);
+            Shrunk(rows, r => r.Period), Shrunk(overall, _ => null), asOf)
+        {
+            Coverage = await coverage.ForAsync(f, null, null, cancellationToken),
+        };
     }
 
     /// <summary>Each named competitor's win rate shrunk toward the others of the same period (issue 18).</summary>

@@ -18,7 +18,11 @@ namespace WinLoss.Api.Features.Trends;
 public sealed record GetObjectionTrend(TrendParameters Parameters, string? Competitor) : IQuery<ObjectionTrend>;
 
 public sealed record ObjectionTrend(
-    string Granularity, string? From, string? To, int MinSample, TrendCompetitor? Competitor, IReadOnlyList<ObjectionTrendRow> Rows, string? AsOf);
+    string Granularity, string? From, string? To, int MinSample, TrendCompetitor? Competitor, IReadOnlyList<ObjectionTrendRow> Rows, string? AsOf)
+{
+    /// <summary>What the answer rests on: reports against the closed deals known for the slice (null when none are known).</summary>
+    public Coverage.SliceCoverage? Coverage { get; init; }
+}
 
 public sealed record ObjectionTrendRow(
     string Period, string Category, long Mentions, long Deals, long Reps, long AllDeals,
@@ -35,7 +39,7 @@ public sealed class GetObjectionTrendValidator : AbstractValidator<GetObjectionT
     });
 }
 
-public sealed class GetObjectionTrendHandler(Db db, ReadStore read) : IQueryHandler<GetObjectionTrend, ObjectionTrend>
+public sealed class GetObjectionTrendHandler(Db db, ReadStore read, Coverage.TrendCoverage coverage) : IQueryHandler<GetObjectionTrend, ObjectionTrend>
 {
     private static readonly string[] FactKinds = [Kinds.Deal, Kinds.Objection, Kinds.ObjectionReps];
 
@@ -58,7 +62,10 @@ public sealed class GetObjectionTrendHandler(Db db, ReadStore read) : IQueryHand
             data.Merge(TrendFactsQuery.Read(duck, before, request));
         }
         var rows = Rows(data, key, f);
-        return new ObjectionTrend(f.GranularityName, TrendFormat.Date(f.From), TrendFormat.Date(f.To), f.MinSample, competitor, rows, asOf);
+        return new ObjectionTrend(f.GranularityName, TrendFormat.Date(f.From), TrendFormat.Date(f.To), f.MinSample, competitor, rows, asOf)
+        {
+            Coverage = await coverage.ForAsync(f, null, query.Competitor, cancellationToken),
+        };
     }
 
     /// <summary>Objection rows of every period at or after <c>f.From</c>, each compared with the period before it.</summary>

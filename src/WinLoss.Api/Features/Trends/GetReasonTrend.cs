@@ -15,7 +15,11 @@ namespace WinLoss.Api.Features.Trends;
 /// </summary>
 public sealed record GetReasonTrend(TrendParameters Parameters, string? By, string? Outcome) : IQuery<ReasonTrend>;
 
-public sealed record ReasonTrend(string By, string Outcome, string? From, string? To, int MinSample, IReadOnlyList<ReasonTrendRow> Rows, string? AsOf);
+public sealed record ReasonTrend(string By, string Outcome, string? From, string? To, int MinSample, IReadOnlyList<ReasonTrendRow> Rows, string? AsOf)
+{
+    /// <summary>What the answer rests on: reports against the closed deals of that outcome known for the slice (null when none are known).</summary>
+    public Coverage.SliceCoverage? Coverage { get; init; }
+}
 
 public sealed record ReasonTrendRow(string? Group, TrendCompetitor? Competitor, string Category, long Deals, long Primary, TrendRate Share);
 
@@ -29,7 +33,7 @@ public sealed class GetReasonTrendValidator : AbstractValidator<GetReasonTrend>
     });
 }
 
-public sealed class GetReasonTrendHandler(Db db, ReadStore read) : IQueryHandler<GetReasonTrend, ReasonTrend>
+public sealed class GetReasonTrendHandler(Db db, ReadStore read, Coverage.TrendCoverage coverage) : IQueryHandler<GetReasonTrend, ReasonTrend>
 {
     public async ValueTask<ReasonTrend> Handle(GetReasonTrend query, CancellationToken cancellationToken)
     {
@@ -61,7 +65,10 @@ public sealed class GetReasonTrendHandler(Db db, ReadStore read) : IQueryHandler
                     TrendRate.Of(g.Sum(x => x.C[0]), totals.GetValueOrDefault(g.Key.Bucket), f.MinSample))));
         }
         var ordered = rows.OrderBy(r => r.Group ?? r.Competitor?.Name ?? "", StringComparer.Ordinal).ThenByDescending(r => r.Deals).ThenBy(r => r.Category, StringComparer.Ordinal).ToList();
-        return new ReasonTrend(by, outcome, TrendFormat.Date(f.From), TrendFormat.Date(f.To), f.MinSample, ordered, asOf);
+        return new ReasonTrend(by, outcome, TrendFormat.Date(f.From), TrendFormat.Date(f.To), f.MinSample, ordered, asOf)
+        {
+            Coverage = await coverage.ForAsync(f, outcome, null, cancellationToken),
+        };
     }
 
     public static readonly string[] CsvColumns = ["group", "competitorId", "competitor", "category", "deals", "primary", "share", "shareN", "shareLow", "shareHigh", "shareLowSample"];

@@ -21,6 +21,10 @@ public sealed class ProblemDetailsExceptionHandler(
             storage.MarkFull();
             context.Response.Headers.RetryAfter = StorageHealth.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
+        // A problem that says when to come back (e.g. the read side still loading at start) carries Retry-After.
+        if (exception is ProblemException { Status: StatusCodes.Status503ServiceUnavailable } unavailable
+            && unavailable.Extensions.TryGetValue("retryAfterSeconds", out var seconds) && seconds is int retryAfter)
+            context.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
         ProblemDetails problem = exception switch
         {
             ValidationException v => Validation(v),

@@ -5,6 +5,7 @@ import { apiQuery, readState, stateUrl } from "/app/trends/state.js";
 import { num, money, pct } from "/app/trends/format.js";
 import { panel, table, rateCell } from "/app/trends/ui.js";
 import { chartBox, rateSeriesChart, rateLegend, PALETTE } from "/app/trends/charts.js";
+import { coverageLine } from "/app/trends/views/coverage.js";
 
 export async function render(state, root) {
   const q = apiQuery(state);
@@ -39,7 +40,7 @@ export async function render(state, root) {
   root.append(panel("Win rate against each competitor over time", {
     wide: true, csv: { path: "/trends/competitors" + q, file: "competitor-trends.csv" },
     note: `The six catalogue competitors met most often, per ${state.granularity}. Win rate = won / (won + lost); no-decision deals are counted beside it, not as losses.`,
-  }, rateLegend(), grid));
+  }, rateLegend(), grid, coverageLine(trend)));
   root.append(panel("All competitors", { wide: true }, tableEl));
   pending.forEach((f) => f());
 }

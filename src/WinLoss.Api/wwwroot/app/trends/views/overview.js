@@ -5,6 +5,7 @@ import { apiQuery, readState, stateUrl } from "/app/trends/state.js";
 import { label, pct, num, money, points } from "/app/trends/format.js";
 import { panel, table } from "/app/trends/ui.js";
 import { chartBox, shareChart, swatches } from "/app/trends/charts.js";
+import { coverageLine } from "/app/trends/views/coverage.js";
 
 const SHOWN = 6;
 
@@ -62,7 +63,7 @@ export async function render(state, root) {
   root.append(panel("Rising objections", { wide: true, csv: { path: "/trends/objections" + q, file: "objections.csv" }, note: summary },
     objTable,
     el("h3", { class: "chart-title" }, `Share of deals over time: the ${Math.min(SHOWN, biggest.length)} most raised objections` + (shown.length > biggest.length ? " and those rising now" : "")),
-    box, legend));
+    box, legend, coverageLine(objections)));
   shareChart(canvas, periods, series);
 }
 

@@ -5,6 +5,7 @@ import { apiQuery, navigate } from "/app/trends/state.js";
 import { label, pct, num, order } from "/app/trends/format.js";
 import { panel, table, toggle } from "/app/trends/ui.js";
 import { chartBox, barChart } from "/app/trends/charts.js";
+import { coverageLine } from "/app/trends/views/coverage.js";
 
 export async function render(state, root) {
   const by = ["stage", "segment", "competitor"].includes(state.by) ? state.by : "stage";
@@ -32,7 +33,7 @@ export async function render(state, root) {
     { title: "Deals", key: "deals", num: true, cell: (r) => num(r.deals) },
     { title: "As primary reason", key: "primary", num: true, cell: (r) => num(r.primary) },
     { title: "Share", key: "share", num: true, cell: (r) => pct(r.share.value) },
-  ], rows.slice().sort((a, b) => order(by, groupOf(a)) - order(by, groupOf(b)) || b.deals - a.deals))));
+  ], rows.slice().sort((a, b) => order(by, groupOf(a)) - order(by, groupOf(b)) || b.deals - a.deals)), coverageLine(trend)));
   const cellOf = new Map(rows.map((r) => [groupOf(r) + "|" + r.category, r]));
   barChart(canvas, groups.map((g) => (by === "competitor" ? g : label(g))), categories.map((c) => ({
     label: label(c), data: groups.map((g) => (cellOf.get(g + "|" + c) || { deals: 0 }).deals),
