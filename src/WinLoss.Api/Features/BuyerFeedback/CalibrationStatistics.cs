@@ -134,7 +134,7 @@ public static class CalibrationStatistics
         var rng = new Random(seed);
         var draws = new double[k][];
         for (var j = 0; j < k; j++) draws[j] = new double[samples];
-        var m = new long[k,k];
+        var m = new long[k, k];
         var counts = new long[k];
         var probabilities = repCounts.Select(c => total == 0 ? 0 : (double)c / total).ToArray();
         for (var s = 0; s < samples; s++)

@@ -149,7 +149,7 @@ public sealed class FieldMapConverter : JsonConverter<FieldMap>
         public Dictionary<string, string?>? Values { get; init; }
         public string? Format { get; init; }
         public string? Separator { get; init; }
-    public string? DecimalSeparator { get; init; }
+        public string? DecimalSeparator { get; init; }
     }
 }
 
