@@ -205,11 +205,12 @@ public sealed class PageFixTests(PageFixFixture fixture) : IClassFixture<PageFix
                 Assert.True(await header.Locator($"a[href='{href}']").CountAsync() == 1, $"{url}: no link to {href}");
             Assert.Equal(current, await header.Locator("a[aria-current=page]").GetAttributeAsync("href"));
         }
+        // Wait for the navigation to commit, not for its load event: the click may finish loading the page before the
+        // wait is registered (seen once under load: the load event had fired and the wait timed out).
         await page.GotoAsync("/");
-        await page.ClickAsync("#door-trends");
-        await page.WaitForURLAsync("**/app/trends");
-        await page.ClickAsync("header.site a[href='/app/report']");
-        await page.WaitForURLAsync("**/app/report");
+        await Task.WhenAll(page.WaitForURLAsync("**/app/trends", new() { WaitUntil = WaitUntilState.Commit }), page.ClickAsync("#door-trends"));
+        await Task.WhenAll(page.WaitForURLAsync("**/app/report", new() { WaitUntil = WaitUntilState.Commit }), page.ClickAsync("header.site a[href='/app/report']"));
+        Assert.EndsWith("/app/report", page.Url, StringComparison.Ordinal);
     }
 
     [Fact]
