@@ -4,7 +4,7 @@ using Microsoft.Playwright;
 
 namespace WinLoss.Tests.Browser;
 
-/// <summary>The dashboard views over the trend endpoints (contract section 5).</summary>
+/// <summary>The dashboard views over the trend endpoints (docs/api-guide.md, "Trends").</summary>
 public sealed partial class DashboardTests
 {
     [Fact]

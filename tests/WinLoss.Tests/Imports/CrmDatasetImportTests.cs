@@ -6,7 +6,7 @@ using WinLoss.Tests.Infrastructure;
 namespace WinLoss.Tests.Imports;
 
 /// <summary>
-/// The real CRM export from ../shared/datasets/crm-sales-opportunities (Maven Analytics sample, 8,800 opportunities),
+/// The real CRM export "CRM sales opportunities" (Maven Analytics sample, 8,800 opportunities),
 /// copied unchanged into tests/WinLoss.Tests/Fixtures so the test runs wherever the repository is cloned,
 /// imported with the example mapping shipped in scripts/import-examples. Expected figures are from the data set's
 /// SOURCE.md and the CSV rows themselves (read by eye), not from the importer.

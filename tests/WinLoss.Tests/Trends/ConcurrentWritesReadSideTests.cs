@@ -35,8 +35,8 @@ public sealed class ConcurrentWritesReadSideTests(TestApp app) : IClassFixture<T
                 DealId = deal, Outcome = "lost", ClosedOn = "2026-03-02", Region = region,
                 Reasons = [new ReasonInput { Category = "price" }],
                 Objections = [new ObjectionInput { Category = "price", Overcome = false }],
-            }, reps[i % reps.Count].UserId, reps[0].UserId, Clock.Now(), out var written);
-            ReportEvents.Written(c, t, written);
+            }, reps[i % reps.Count].UserId, reps[0].UserId, Clock.Now());
+            ReportEvents.Written(c, t, report.Id);
             if (fail) throw new InvalidOperationException("fails after staging");
             return report.Id;
         });

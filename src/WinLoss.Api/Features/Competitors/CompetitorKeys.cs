@@ -86,7 +86,6 @@ public static class CompetitorKeys
         foreach (var report in changes.GroupBy(ch => ch.ReportId))
         {
             var live = !deleted.Contains(report.Key);
-            if (live) ReportEvents.Removing(c, t, report.Key);
             foreach (var ch in report)
             {
                 c.Execute(ch.Objection

@@ -7,8 +7,8 @@ namespace WinLoss.Api.Features.Competitors;
 /// <summary>
 /// Points past reports at a competitor after its names changed (new competitor, new alias, mapped
 /// unmatched name, merge). Runs inside the caller's writer job, so the change and the trend read model
-/// commit together: every affected live report gets <see cref="ReportEvents.Removing"/> before its
-/// competitor ids change and <see cref="ReportEvents.Written"/> after. Deleted reports are re-pointed
+/// commit together: every affected live report gets <see cref="ReportEvents.Written"/> once its
+/// competitor ids have changed. Deleted reports are re-pointed
 /// too (their rows stay consistent) but raise no events: they contribute nothing to read models.
 /// The report itself (names as written, version, ETag) does not change.
 /// </summary>
@@ -76,7 +76,6 @@ public static class Reattribution
     {
         if (affected.Count == 0) return 0;
         var live = affected.Where(a => a.Live).Select(a => a.Id).ToList();
-        foreach (var id in live) ReportEvents.Removing(c, t, id);
         update();
         foreach (var id in live) ReportEvents.Written(c, t, id);
         return live.Count;

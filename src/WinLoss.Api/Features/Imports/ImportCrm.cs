@@ -262,8 +262,8 @@ public sealed class ImportCrmHandler(Writer writer, ReportInputValidator reportV
         if (imported is null)
         {
             if (live is not null) { outcome.SkippedExisting++; return; }
-            var report = ReportStore.Insert(c, t, row.Input, repId, by, now, out var created);
-            ReportEvents.Written(c, t, created);
+            var report = ReportStore.Insert(c, t, row.Input, repId, by, now);
+            ReportEvents.Written(c, t, report.Id);
             c.Execute(InsertImportedSql, new { dealId, reportId = report.Id, hash = row.Hash, now, by }, t);
             outcome.Created++;
             return;
@@ -275,9 +275,8 @@ public sealed class ImportCrmHandler(Writer writer, ReportInputValidator reportV
         var body = c.ExecuteScalar<string>(VersionBodySql, new { id = live.Id, version = live.Version }, t);
         var current = body is null ? null : ReportJson.ReadVersion(body);
         var merged = current is null ? row.Input : RowPlan.Overlay(current, row.Input);
-        ReportEvents.Removing(c, t, live.Id);
-        ReportStore.Replace(c, t, live.Id, merged, repId, (int)live.Version + 1, live.CreatedAt, live.CreatedBy, by, now, out var written);
-        ReportEvents.Written(c, t, written);
+        ReportStore.Replace(c, t, live.Id, merged, repId, (int)live.Version + 1, live.CreatedAt, live.CreatedBy, by, now);
+        ReportEvents.Written(c, t, live.Id);
         c.Execute(InsertImportedSql, new { dealId, reportId = live.Id, hash = row.Hash, now, by }, t);
         outcome.Updated++;
     }

@@ -66,10 +66,9 @@ public sealed class AmendReportHandler(Writer writer) : ICommandHandler<AmendRep
             if (caller.IsRep && DateTimeOffset.Parse(current.CreatedAt, System.Globalization.CultureInfo.InvariantCulture).AddDays(RepAmendWindowDays) < DateTimeOffset.UtcNow)
                 throw new ForbiddenException($"Reps may amend a report only within {RepAmendWindowDays} days of filing; ask an analyst.");
 
-            ReportEvents.Removing(c, t, command.Id);
             var report = ReportStore.Replace(c, t, command.Id, command.Report, repId, (int)current.Version + 1,
-                current.CreatedAt, current.CreatedBy, caller.UserId, Clock.Now(), out var written);
-            ReportEvents.Written(c, t, written);
+                current.CreatedAt, current.CreatedBy, caller.UserId, Clock.Now());
+            ReportEvents.Written(c, t, command.Id);
             return report;
         }, cancellationToken);
 

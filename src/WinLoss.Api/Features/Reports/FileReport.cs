@@ -113,8 +113,8 @@ public sealed class FileReportHandler(Writer writer, IdempotencyKeys inFlight) :
     {
         if (repId != caller.UserId) ReportStore.EnsureRep(c, t, repId);
         Coverage.ReportRequests.BeforeRepReport(c, t, prepared.Row.DealId, repId, caller.UserId); // a CRM import of this deal gives way
-        var report = ReportStore.Insert(c, t, prepared, caller.UserId, Clock.Now(), out var written, out var json);
-        ReportEvents.Written(c, t, written);
+        var report = ReportStore.Insert(c, t, prepared, caller.UserId, Clock.Now(), out var json);
+        ReportEvents.Written(c, t, report.Id);
         Webhooks.WebhookOutbox.ReportFiled(c, t, report);
         return new FileReportResult(report, false, json);
     }

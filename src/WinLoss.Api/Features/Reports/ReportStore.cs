@@ -138,16 +138,14 @@ public static class ReportStore
             throw Invalid.Field("repId", $"No rep with id {repId}.");
     }
 
-    public static ReportDto Insert(SqliteConnection c, SqliteTransaction t, ReportInput input, long repId, long createdBy, string now,
-        out ReportSnapshot written) =>
-        Insert(c, t, Prepare(input, repId), createdBy, now, out written, out _);
+    public static ReportDto Insert(SqliteConnection c, SqliteTransaction t, ReportInput input, long repId, long createdBy, string now) =>
+        Insert(c, t, Prepare(input, repId), createdBy, now, out _);
 
     /// <summary>
-    /// Stores a new report (version 1); <paramref name="written"/> is what it contributes to read models, <paramref name="json"/>
-    /// the report as stored in its version snapshot (UTF-8 JSON of the returned report: the 201 body).
+    /// Stores a new report (version 1); <paramref name="json"/> is the report as stored in its version snapshot (UTF-8 JSON of the returned report: the 201 body).
     /// </summary>
     public static ReportDto Insert(SqliteConnection c, SqliteTransaction t, Prepared report, long createdBy, string now,
-        out ReportSnapshot written, out byte[] json)
+        out byte[] json)
     {
         var row = report.Row;
         var id = DealMustBeFree(c, t, row.DealId, () => c.Insert(t, InsertReportSql, new
@@ -156,15 +154,15 @@ public static class ReportStore
             row.Region, row.Industry, row.Product, row.AccountName, row.LeadSource, row.LeadQuality, row.Notes,
             Now = now, CreatedBy = createdBy,
         }));
-        var dto = WriteChildren(c, t, id, report, version: 1, createdAt: now, updatedAt: now, createdBy, out written);
+        var dto = WriteChildren(c, t, id, report, version: 1, createdAt: now, updatedAt: now, createdBy);
         json = ReportJson.Utf8(dto);
         c.Exec(t, InsertVersionSql, new { ReportId = id, Version = 1, Body = new Utf8Text(json), Now = now, By = createdBy });
         return dto;
     }
 
-    /// <summary>Overwrites a live report with a new version; <paramref name="written"/> is what it now contributes to read models.</summary>
+    /// <summary>Overwrites a live report with a new version.</summary>
     public static ReportDto Replace(SqliteConnection c, SqliteTransaction t, long id, ReportInput input, long repId,
-        int newVersion, string createdAt, long createdBy, long changedBy, string now, out ReportSnapshot written)
+        int newVersion, string createdAt, long createdBy, long changedBy, string now)
     {
         var report = Prepare(input, repId);
         var row = report.Row;
@@ -174,25 +172,16 @@ public static class ReportStore
             row.Region, row.Industry, row.Product, row.AccountName, row.LeadSource, row.LeadQuality, row.Notes, Now = now,
         }));
         c.Exec(t, DeleteChildrenSql, new { id });
-        var dto = WriteChildren(c, t, id, report, newVersion, createdAt, now, createdBy, out written);
+        var dto = WriteChildren(c, t, id, report, newVersion, createdAt, now, createdBy);
         c.Exec(t, InsertVersionSql, new { ReportId = id, Version = newVersion, Body = new Utf8Text(ReportJson.Utf8(dto)), Now = now, By = changedBy });
         return dto;
     }
 
     /// <summary>Writes the child rows (resolving competitor names to catalogue ids) and returns the report as stored.</summary>
     private static ReportDto WriteChildren(SqliteConnection c, SqliteTransaction t, long reportId, Prepared report,
-        int version, string createdAt, string updatedAt, long createdBy, out ReportSnapshot written)
+        int version, string createdAt, string updatedAt, long createdBy)
     {
         var row = report.Row;
-        var snapshot = new ReportSnapshot
-        {
-            Id = reportId, RepId = row.RepId, Outcome = row.Outcome,
-            ClosedOn = DateOnly.ParseExact(row.ClosedOn, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
-            AmountCents = row.AmountCents, Currency = row.Currency, Segment = row.Segment, Region = row.Region,
-            Product = row.Product, Industry = row.Industry, Stage = row.StageReached, LeadSource = row.LeadSource,
-            LeadQuality = row.LeadQuality,
-        };
-
         var competitors = new List<ReportCompetitorDto>(report.Competitors.Count);
         var seenIds = new Dictionary<long, int>();
         for (var i = 0; i < report.Competitors.Count; i++)
@@ -203,7 +192,6 @@ public static class ReportStore
                 throw Invalid.Field($"competitors[{i}].name", $"Same competitor as competitors[{seenIds[cid]}] (an alias of it).");
             c.Exec(t, InsertCompetitorSql, new { ReportId = reportId, Position = i, Name = name, Normalized = normalized, CompetitorId = competitorId, Primary = primary });
             competitors.Add(new ReportCompetitorDto(name, competitorId, competitorId is not null, primary));
-            snapshot.Competitors.Add((CompetitorKey.Of(competitorId, normalized), primary));
         }
 
         var reasons = new List<ReportReasonDto>(report.Reasons.Count);
@@ -212,7 +200,6 @@ public static class ReportStore
             var (category, detail, primary) = report.Reasons[i];
             c.Exec(t, InsertReasonSql, new { ReportId = reportId, Position = i, Category = category, Detail = detail, Primary = primary });
             reasons.Add(new ReportReasonDto(category, detail, primary));
-            snapshot.Reasons.Add((category, primary));
         }
 
         var objections = new List<ReportObjectionDto>(report.Objections.Count);
@@ -226,22 +213,18 @@ public static class ReportStore
                 CompetitorId = competitorId, Text = text, Overcome = overcome,
             });
             objections.Add(new ReportObjectionDto(category, competitor, competitorId, text, overcome));
-            snapshot.Objections.Add((category, CompetitorKey.Of(competitorId, normalized), overcome));
         }
 
         for (var i = 0; i < report.Messages.Count; i++)
         {
             var m = report.Messages[i];
             c.Exec(t, InsertMessageSql, new { ReportId = reportId, Position = i, m.MessageId, m.Resonance });
-            snapshot.Messages.Add((m.MessageId, m.Resonance));
         }
 
         for (var i = 0; i < report.Collateral.Count; i++)
         {
             c.Exec(t, InsertCollateralSql, new { ReportId = reportId, Position = i, CollateralId = report.Collateral[i] });
-            snapshot.Collateral.Add(report.Collateral[i]);
         }
-        written = snapshot;
         return Dto(reportId, row, competitors, reasons, objections, report.Messages, report.Collateral, version, createdAt, updatedAt, createdBy);
     }
 

@@ -9,11 +9,10 @@ using SQLitePCL;
 namespace WinLoss.Api.Infrastructure.Database;
 
 /// <summary>
-/// Prepared statements for the writer's hot path. Dapper creates and compiles a new command per call (a 10-column
-/// INSERT cost ~80-190 µs that way); <see cref="Exec"/> and <see cref="Scalar{T}"/> keep each SQL text compiled once per
-/// connection and run it through SQLite's own API (bind, step, reset): a 12-column insert costs ~2 µs against ~4 µs
-/// through a cached Microsoft.Data.Sqlite command, whose per-call parameter lookup, data reader and statement iterator
-/// were a fifth of the writer's CPU (README "Performance"). Parameters come from an anonymous object's properties (names
+/// Prepared statements for the writer's hot path. Dapper creates and compiles a new command per call;
+/// <see cref="Exec"/> and <see cref="Scalar{T}"/> keep each SQL text compiled once per connection and run it through
+/// SQLite's own API (bind, step, reset), skipping the per-call parameter lookup, data reader and statement iterator of a
+/// Microsoft.Data.Sqlite command (figures: docs/performance.md, "Where the time goes"). Parameters come from an anonymous object's properties (names
 /// as in the SQL, without '@'), like Dapper; values bind as Microsoft.Data.Sqlite binds them. Errors surface as
 /// <see cref="SqliteException"/> with SQLite's code and message. Use only on the writer connection (inside Writer jobs);
 /// reads keep using Dapper.

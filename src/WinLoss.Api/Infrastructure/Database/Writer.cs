@@ -169,9 +169,9 @@ public sealed class Writer : IAsyncDisposable
     /// <summary>
     /// The writer's connection keeps its undo journals in memory (temp_store=MEMORY). Every job runs in a SAVEPOINT,
     /// and SQLite journals the original of each page a savepoint changes; with the default (a journal that spills to a
-    /// temp file past 64 KiB, less than one filed report touches) every report cost ~40 write() calls to a file thrown
-    /// away at commit: a quarter of the writer's CPU (strace and perf, README "Performance"). In memory the journal is
-    /// bounded by the pages one job changes: ~80 KB for a report, ~150 MB for a read-model rebuild of 1M reports.
+    /// temp file past 64 KiB, less than one filed report touches) every report paid write() calls to a file thrown away
+    /// at commit (docs/performance.md, "Where the time goes"). In memory the journal is bounded by the pages one job
+    /// changes.
     /// </summary>
     private SqliteConnection OpenConnection()
     {
