@@ -7,7 +7,7 @@ namespace WinLoss.Api.Infrastructure.Database;
 /// <summary>Applies the numbered SQL scripts in Migrations/ in order, each in its own transaction.</summary>
 public static class Migrator
 {
-    private const string Prefix = "WinLoss.Api.Infrastructure.Database.Migrations.";
+    private const string Prefix = "WinLoss.Api.Infrastructure.Database.Migrations.Sqlite.";
 
     public static IReadOnlyList<(string Version, string Sql)> Scripts { get; } = Load();
 
