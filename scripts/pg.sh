@@ -6,6 +6,7 @@
 #                                         Host=127.0.0.1;Port=…;Username=winloss;Password=…;Database=postgres
 #                                         (a superuser). Starting a running cluster prints the same line again.
 #   scripts/pg.sh stop DIR                stops it (fast shutdown); nothing to do when it is not running.
+#   scripts/pg.sh restart DIR             restarts it on the same port (fast shutdown: open sessions are cut).
 #   scripts/pg.sh url DIR                 prints the connection string of a started cluster.
 #
 # Without --durable the cluster runs with fsync, synchronous_commit and full_page_writes off: fine for tests, wrong for
@@ -16,7 +17,7 @@
 # theirs. Everything but the printed line goes to stderr or DIR/log.
 set -euo pipefail
 
-usage() { echo "usage: $0 start DIR [--durable] | stop DIR | url DIR" >&2; exit 2; }
+usage() { echo "usage: $0 start DIR [--durable] | stop DIR | restart DIR | url DIR" >&2; exit 2; }
 [ $# -ge 2 ] || usage
 cmd=$1
 dir=$2
@@ -144,6 +145,13 @@ case "$cmd" in
       as_owner "$bin/pg_ctl" -D "$data" -m fast -w -t 60 stop >>"$log/pg_ctl.log" 2>&1 \
         || { echo "pg_ctl stop failed; see $log/pg_ctl.log" >&2; exit 1; }
     fi
+    ;;
+  restart)
+    # The same port again (clients reconnect to the address they know); what a database restart under load looks like.
+    is_running || { echo "no cluster running in $dir" >&2; exit 1; }
+    as_owner "$bin/pg_ctl" -D "$data" -m fast -w -t 60 -o "-p $(cat "$dir/port")" restart >>"$log/pg_ctl.log" 2>&1 \
+      || { echo "pg_ctl restart failed; see $log/pg_ctl.log" >&2; exit 1; }
+    conn_line
     ;;
   url)
     is_running || { echo "no cluster running in $dir" >&2; exit 1; }

@@ -47,6 +47,18 @@ public static class TestEngine
         return c;
     }
 
+    /// <summary>The tables of the database behind <paramref name="c"/>.</summary>
+    public static List<string> Tables(DbConnection c) => Dapper.SqlMapper.Query<string>(c, c is NpgsqlConnection
+        ? "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
+        : "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").ToList();
+
+    /// <summary>After inserting explicit ids into <paramref name="table"/>: PostgreSQL's identity sequence moves past them (SQLite needs nothing).</summary>
+    public static void SyncIds(DbConnection c, string table)
+    {
+        if (c is NpgsqlConnection)
+            Dapper.SqlMapper.Execute(c, $"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)");
+    }
+
     /// <summary>Drops a database made by <see cref="CreateDatabase"/> (SQLite files go with their directory).</summary>
     public static void Drop(string setting)
     {

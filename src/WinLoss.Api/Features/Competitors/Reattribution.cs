@@ -1,5 +1,6 @@
 using Dapper;
 using System.Data.Common;
+using WinLoss.Api.Infrastructure.Database;
 using WinLoss.Api.Features.Reports;
 
 namespace WinLoss.Api.Features.Competitors;
@@ -60,8 +61,8 @@ public static class Reattribution
     {
         if (keys.Count == 0) return 0;
         var args = new { keys = keys.ToArray(), competitorId };
-        var affected = c.Query<Affected>(AffectedByKeysSql, args, t).ToList();
-        return Apply(c, t, affected, () => c.Execute(UpdateByKeysSql, args, t));
+        var affected = c.Query<Affected>(Dialect.Of(c).Lists(AffectedByKeysSql), args, t).ToList();
+        return Apply(c, t, affected, () => c.Execute(Dialect.Of(c).Lists(UpdateByKeysSql), args, t));
     }
 
     /// <summary>Every report row naming competitor <paramref name="fromId"/> now names <paramref name="intoId"/> (merge).

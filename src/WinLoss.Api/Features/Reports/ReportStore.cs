@@ -198,7 +198,7 @@ public static class ReportStore
             var competitorId = c.Scalar<long?>(t, ResolveCompetitorSql, new { normalized });
             if (competitorId is { } cid && !seenIds.TryAdd(cid, i))
                 throw Invalid.Field($"competitors[{i}].name", $"Same competitor as competitors[{seenIds[cid]}] (an alias of it).");
-            c.Exec(t, InsertCompetitorSql, new { ReportId = reportId, Position = i, Name = name, Normalized = normalized, CompetitorId = competitorId, Primary = primary });
+            c.Exec(t, InsertCompetitorSql, new { ReportId = reportId, Position = i, Name = name, Normalized = normalized, CompetitorId = competitorId, Primary = primary ? 1L : 0L });
             competitors.Add(new ReportCompetitorDto(name, competitorId, competitorId is not null, primary));
         }
 
@@ -206,7 +206,7 @@ public static class ReportStore
         for (var i = 0; i < report.Reasons.Count; i++)
         {
             var (category, detail, primary) = report.Reasons[i];
-            c.Exec(t, InsertReasonSql, new { ReportId = reportId, Position = i, Category = category, Detail = detail, Primary = primary });
+            c.Exec(t, InsertReasonSql, new { ReportId = reportId, Position = i, Category = category, Detail = detail, Primary = primary ? 1L : 0L });
             reasons.Add(new ReportReasonDto(category, detail, primary));
         }
 
@@ -218,7 +218,7 @@ public static class ReportStore
             c.Exec(t, InsertObjectionSql, new
             {
                 ReportId = reportId, Position = i, Category = category, Competitor = competitor, CompetitorNormalized = normalized,
-                CompetitorId = competitorId, Text = text, Overcome = overcome,
+                CompetitorId = competitorId, Text = text, Overcome = overcome ? 1L : 0L,
             });
             objections.Add(new ReportObjectionDto(category, competitor, competitorId, text, overcome));
         }

@@ -11,7 +11,7 @@ namespace WinLoss.Api.Infrastructure.Database;
 /// both (the PostgreSQL schema provides the few SQLite functions they use, docs/postgresql.md) and ask the dialect for
 /// the rest. Found from the connection (<see cref="Of"/>), so code that has a connection needs nothing else.
 /// </summary>
-public abstract class Dialect
+public abstract partial class Dialect
 {
     public static readonly Dialect Sqlite = new SqliteDialect();
     public static readonly Dialect PostgreSql = new PostgreSqlDialect();
@@ -26,6 +26,17 @@ public abstract class Dialect
 
     /// <summary>Whether one failed statement aborts the whole transaction (PostgreSQL): a statement that may fail on purpose runs in a savepoint.</summary>
     public abstract bool FailureAbortsTransaction { get; }
+
+    /// <summary>
+    /// <paramref name="sql"/> with each <c>IN @list</c> (a list parameter, which Dapper expands on SQLite) in this engine's
+    /// form: PostgreSQL takes the list as one array parameter, <c>= ANY(@list)</c>. Remembered per SQL text.
+    /// </summary>
+    public string Lists(string sql) => FailureAbortsTransaction ? ListForms.GetOrAdd(sql, s => InList().Replace(s, "= ANY(@$1)")) : sql;
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> ListForms = new();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\bIN @(\w+)", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex InList();
 
     /// <summary>A condition "<paramref name="column"/> is one of the ids in parameter @<paramref name="parameter"/>"; bind the value from <see cref="Ids"/>.</summary>
     public abstract string InIds(string column, string parameter);
