@@ -235,7 +235,7 @@ public static class BuyerFeedbackStore
     public static async Task<List<BuyerFeedbackDto>> LoadAsync(DbConnection c, IReadOnlyCollection<long> ids, DbTransaction? t = null)
     {
         if (ids.Count == 0) return [];
-        using var grid = await c.QueryMultipleAsync(Dialect.Of(c).Lists(LoadSql), new { ids }, t);
+        using var grid = await c.QueryMultipleAsync(Dialect.Of(c).Adapt(LoadSql), new { ids }, t);
         var heads = (await grid.ReadAsync<Head>()).ToList();
         var reasons = (await grid.ReadAsync<ReasonRow>()).ToLookup(r => r.FeedbackId);
         var competitors = (await grid.ReadAsync<CompetitorRow>()).ToLookup(r => r.FeedbackId);

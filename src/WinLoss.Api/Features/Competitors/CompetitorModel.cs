@@ -1,5 +1,6 @@
 using Dapper;
 using System.Data.Common;
+using WinLoss.Api.Infrastructure.Database;
 using WinLoss.Api.Infrastructure.Errors;
 
 namespace WinLoss.Api.Features.Competitors;
@@ -72,7 +73,7 @@ public static class CompetitorStore
 
     public static CompetitorDto? Load(DbConnection c, long id, DbTransaction? t = null)
     {
-        using var grid = c.QueryMultiple(LoadSql, new { id }, t);
+        using var grid = c.QueryMultiple(Dialect.Of(c).Adapt(LoadSql), new { id }, t);
         var row = grid.ReadSingleOrDefault<Row>();
         if (row is null) return null;
         var aliases = grid.Read<AliasRow>().ToList();

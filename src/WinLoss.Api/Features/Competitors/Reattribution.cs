@@ -61,8 +61,8 @@ public static class Reattribution
     {
         if (keys.Count == 0) return 0;
         var args = new { keys = keys.ToArray(), competitorId };
-        var affected = c.Query<Affected>(Dialect.Of(c).Lists(AffectedByKeysSql), args, t).ToList();
-        return Apply(c, t, affected, () => c.Execute(Dialect.Of(c).Lists(UpdateByKeysSql), args, t));
+        var affected = c.Query<Affected>(Dialect.Of(c).Adapt(AffectedByKeysSql), args, t).ToList();
+        return Apply(c, t, affected, () => c.Execute(Dialect.Of(c).Adapt(UpdateByKeysSql), args, t));
     }
 
     /// <summary>Every report row naming competitor <paramref name="fromId"/> now names <paramref name="intoId"/> (merge).

@@ -65,7 +65,7 @@ public sealed class ListDeliveriesHandler(Db db) : IQueryHandler<ListDeliveries,
     {
         var rows = (await c.QueryAsync<Row>(new CommandDefinition(ListSql, new { webhookId, state, deliveryId, limit }, cancellationToken: cancellationToken))).ToList();
         if (rows.Count == 0) return [];
-        var attempts = (await c.QueryAsync<AttemptRow>(new CommandDefinition(Dialect.Of(c).Lists(AttemptsSql), new { ids = rows.Select(r => r.Id).ToArray() }, cancellationToken: cancellationToken)))
+        var attempts = (await c.QueryAsync<AttemptRow>(new CommandDefinition(Dialect.Of(c).Adapt(AttemptsSql), new { ids = rows.Select(r => r.Id).ToArray() }, cancellationToken: cancellationToken)))
             .ToLookup(a => a.DeliveryId);
         return rows.Select(r => new DeliveryDto(r.Id, r.WebhookId, r.EventType, r.MessageId, r.State, r.Attempts, r.CreatedAt, r.LastAttemptAt,
             r.LastStatus, r.LastError, r.NextAttemptAt, r.DeliveredAt, r.RedeliveryOf,

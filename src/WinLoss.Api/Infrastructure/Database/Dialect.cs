@@ -28,15 +28,22 @@ public abstract partial class Dialect
     public abstract bool FailureAbortsTransaction { get; }
 
     /// <summary>
-    /// <paramref name="sql"/> with each <c>IN @list</c> (a list parameter, which Dapper expands on SQLite) in this engine's
-    /// form: PostgreSQL takes the list as one array parameter, <c>= ANY(@list)</c>. Remembered per SQL text.
+    /// <paramref name="sql"/> in this engine's form, for the two SQLite idioms the slices use that PostgreSQL spells
+    /// differently: <c>IN @list</c> (a list parameter, which Dapper expands on SQLite; PostgreSQL takes one array
+    /// parameter, <c>= ANY(@list)</c>) and <c>CROSS JOIN … ON</c> (SQLite's way of fixing the join order; a plain
+    /// <c>JOIN</c> on PostgreSQL, whose planner needs no hint). Remembered per SQL text.
     /// </summary>
-    public string Lists(string sql) => FailureAbortsTransaction ? ListForms.GetOrAdd(sql, s => InList().Replace(s, "= ANY(@$1)")) : sql;
+    public string Adapt(string sql) => FailureAbortsTransaction
+        ? Adapted.GetOrAdd(sql, s => CrossJoin().Replace(InList().Replace(s, "= ANY(@$1)"), "JOIN"))
+        : sql;
 
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> ListForms = new();
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Adapted = new();
 
     [System.Text.RegularExpressions.GeneratedRegex(@"\bIN @(\w+)", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
     private static partial System.Text.RegularExpressions.Regex InList();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\bCROSS JOIN\b", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex CrossJoin();
 
     /// <summary>A condition "<paramref name="column"/> is one of the ids in parameter @<paramref name="parameter"/>"; bind the value from <see cref="Ids"/>.</summary>
     public abstract string InIds(string column, string parameter);

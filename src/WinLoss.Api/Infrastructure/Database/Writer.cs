@@ -13,7 +13,7 @@ namespace WinLoss.Api.Infrastructure.Database;
 /// that of some one-at-a-time order of all jobs of all instances — the guarantee the single SQLite writer gives — and
 /// the invariants the handlers check (one live report per deal, idempotency keys, If-Match versions, re-attribution)
 /// hold across instances without each handler locking rows itself. A job that loses a conflict (serialization
-/// failure, deadlock) runs again, up to <see cref="MaxAttempts"/> times, so every job must be safe to run twice (its
+/// failure, deadlock) runs again after a random backoff, up to <see cref="MaxAttempts"/> times, so every job must be safe to run twice (its
 /// effects are its SQL; what it captures it recomputes). The server batches concurrent commits itself.
 /// </para>
 /// <para>SQLite: the single writer (SQLite allows one at a time). Every state change runs here as a job on one
@@ -46,7 +46,7 @@ public sealed class Writer : IAsyncDisposable
     private sealed record Committed(Job[] Jobs, SafeFileHandle Wal);
 
     /// <summary>How often a PostgreSQL job runs before its serialization failure is given up on (answered 503).</summary>
-    public const int MaxAttempts = 12;
+    public const int MaxAttempts = 40;
 
     private readonly SemaphoreSlim? _postgresSlots;
 
@@ -57,7 +57,8 @@ public sealed class Writer : IAsyncDisposable
         if (db.IsPostgreSql)
         {
             // Bounds this instance's concurrent write transactions (and so its connections and the conflicts between them).
-            _postgresSlots = new SemaphoreSlim(16, 16);
+            // Eight: enough to keep PostgreSQL busy on a few cores; more only adds conflicts between check-then-write jobs.
+            _postgresSlots = new SemaphoreSlim(8, 8);
             _loopDone.SetResult();
             _syncDone.SetResult();
             return;
@@ -110,7 +111,8 @@ public sealed class Writer : IAsyncDisposable
                 catch (Exception ex) when (Dialect.IsRetryable(ex) && attempt < MaxAttempts)
                 {
                     _logger.LogDebug("Write conflict (attempt {Attempt}): running the job again", attempt);
-                    await Task.Delay(Random.Shared.Next(1, 5 * attempt));
+                    // Exponential backoff with full jitter (up to 100 ms): colliding jobs spread out instead of colliding again.
+                    await Task.Delay(Random.Shared.Next(1, Math.Min(100, 2 << Math.Min(attempt, 6))));
                 }
             }
         }
