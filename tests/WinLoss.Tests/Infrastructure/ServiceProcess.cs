@@ -126,6 +126,15 @@ public sealed class ServiceProcess : IAsyncDisposable
             ? PostgreSqlDatabases.GetOrAdd(Path.GetFullPath(dbPath), _ => TestEngine.CreatePostgreSqlDatabase())
             : dbPath;
 
+    /// <summary>Where a service on <paramref name="dbPath"/> saves its read-side snapshot (beside the file, or in its data directory).</summary>
+    public static string SnapshotPath(string dbPath)
+    {
+        var db = DatabaseFor(dbPath);
+        return db == dbPath
+            ? dbPath + ".readside"
+            : new WinLoss.Api.Infrastructure.Database.Db(db, Path.GetDirectoryName(Path.GetFullPath(dbPath))).ReadSideSnapshotPath;
+    }
+
     /// <summary>A connection to the database <paramref name="dbPath"/> stands for (see <see cref="DatabaseFor"/>).</summary>
     public static System.Data.Common.DbConnection OpenDb(string dbPath) => TestEngine.Open(DatabaseFor(dbPath));
 
