@@ -84,7 +84,7 @@ public sealed class ReportProjection : Projection
             var args = new DynamicParameters();
             args.Add("ids", "[" + list + "]");
             Copy(source, sourceTransaction, target, ByIds, args, _ => { });
-            target.Execute(TrendTables.Derive($"report_id IN ({list})", $"id IN ({list})"));
+            foreach (var statement in TrendTables.Derive($"report_id IN ({list})", $"id IN ({list})")) target.Execute(statement);
             _maxProjected = Math.Max(_maxProjected.Value, chunk.Max());
         }
     }
@@ -93,7 +93,13 @@ public sealed class ReportProjection : Projection
     {
         _maxProjected = null; // a new database: asked again on first use
         var count = Copy(source, sourceTransaction, target, "1 = 1", new DynamicParameters(), progress);
-        target.Execute(TrendTables.Derive("TRUE", "TRUE"));
+        // Each step compressed before the next: the uncompressed rows of one table at a time, not of all of them.
+        target.Execute("CHECKPOINT");
+        foreach (var statement in TrendTables.Derive("TRUE", "TRUE"))
+        {
+            target.Execute(statement);
+            target.Execute("CHECKPOINT");
+        }
         return count;
     }
 

@@ -104,8 +104,10 @@ public static class TrendTables
         """;
 
     /// <summary>
-    /// SQL filling the trend tables from the projected rows of some reports (their old trend rows deleted first):
-    /// <paramref name="byReportId"/> selects them by a report_id column, <paramref name="byId"/> by the id of reports.
+    /// The statements filling the trend tables, in order, from the projected rows of some reports (their old trend rows
+    /// deleted first): <paramref name="byReportId"/> selects them by a report_id column, <paramref name="byId"/> by the id
+    /// of reports.
     /// </summary>
-    public static string Derive(string byReportId, string byId) => string.Format(CultureInfo.InvariantCulture, DeriveSql, byReportId, byId);
+    public static IEnumerable<string> Derive(string byReportId, string byId) =>
+        string.Format(CultureInfo.InvariantCulture, DeriveSql, byReportId, byId).Split(";\n", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }

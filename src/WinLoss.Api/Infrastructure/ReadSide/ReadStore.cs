@@ -305,7 +305,8 @@ public sealed class ReadStore : IDisposable
             foreach (var projection in _projections)
             {
                 var lastLogged = Stopwatch.StartNew();
-                using var target = fresh.BeginTransaction();
+                // No transaction: the fresh database is no one's until Swap, and outside one a projection can checkpoint
+                // between its steps, compressing what it loaded (the rebuild's peak memory stays near the compressed size).
                 var count = projection.Rebuild(source, sourceTransaction, fresh, n =>
                 {
                     _state = $"rebuilding ({projection.Entity}: {n:N0})";
@@ -313,7 +314,6 @@ public sealed class ReadStore : IDisposable
                     _logger.LogInformation("Read side rebuild: {Count:N0} {Entity} rows loaded ({Seconds:F0} s)", n, projection.Entity, clock.Elapsed.TotalSeconds);
                     lastLogged.Restart();
                 });
-                target.Commit();
                 counts[projection.Entity] = count;
                 _logger.LogInformation("Read side rebuild: {Entity} done, {Count:N0} loaded", projection.Entity, count);
             }
