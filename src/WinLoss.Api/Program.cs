@@ -33,8 +33,7 @@ builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(listen => list
 
 var settings = WinLossOptions.Load(builder.Configuration); // stops here, naming each bad WINLOSS_* setting
 builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(settings));
-var dbPath = settings.Db;
-builder.Services.AddSingleton(new Db(dbPath));
+builder.Services.AddSingleton(new Db(settings.Db, settings.DataDirectory));
 builder.Services.AddSingleton<Writer>();
 builder.Services.AddSingleton<KeyCache>();
 builder.Services.AddSingleton<TaxonomyCache>();
@@ -75,9 +74,13 @@ builder.Services.AddWinLossSwagger();
 var app = builder.Build();
 
 var db = app.Services.GetRequiredService<Db>();
-Migrator.Migrate(db, app.Logger);
-await CompetitorKeys.EnsureCurrentAsync(db, app.Services.GetRequiredService<Writer>(), app.Logger);
-AdminBootstrap.EnsureAdmin(db, settings.AdminKey, app.Logger);
+app.Logger.LogInformation("Database: {Database}", db.Description);
+using (db.StartupLock()) // PostgreSQL: one instance at a time migrates, upgrades keys and creates the first admin
+{
+    Migrator.Migrate(db, app.Logger);
+    await CompetitorKeys.EnsureCurrentAsync(db, app.Services.GetRequiredService<Writer>(), app.Logger);
+    AdminBootstrap.EnsureAdmin(db, settings.AdminKey, app.Logger);
+}
 
 app.UseRequestLogging();
 app.UseSecurityHeaders();

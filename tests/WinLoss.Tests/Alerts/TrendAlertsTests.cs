@@ -21,7 +21,7 @@ public sealed class TrendAlertsTests(TestApp app) : IClassFixture<TestApp>
         await Seeded.WaitAsync();
         try
         {
-            if (Done.Add(app.DbPath + name)) await seed(app.Admin());
+            if (Done.Add(app.Db + name)) await seed(app.Admin());
         }
         finally { Seeded.Release(); }
     }

@@ -209,7 +209,7 @@ public sealed class SurveyTests(BuyerFeedbackApp fixture) : IClassFixture<BuyerF
     private (Dictionary<string, string> Tables, long OpenLinks, long Feedback, long Audit, long LastChange) Snapshot()
     {
         using var db = App.OpenDb();
-        var tables = db.Query<string>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").ToList();
+        var tables = TestEngine.Tables(db);
         var sums = new Dictionary<string, string>();
         foreach (var t in tables)
         {

@@ -229,9 +229,10 @@ public sealed class ClosedDealTests(TestApp app) : IClassFixture<TestApp>
         Assert.Equal(HttpStatusCode.OK, (await app.Admin().PostAsync("/api/v1/imports/crm", Imports.ImportHttp.Form(mapping, csv))).StatusCode);
 
         // As a database from before migration 0110 would be: the imports, no closed deals.
-        var backfill = WinLoss.Api.Infrastructure.Database.Migrator.Scripts.Single(m => m.Version == "0111_closed_deals_from_past_imports").Sql;
         using (var db = app.OpenDb())
         {
+            var backfill = WinLoss.Api.Infrastructure.Database.Migrator.Scripts(WinLoss.Api.Infrastructure.Database.Dialect.Of(db))
+                .Single(m => m.Version == "0111_closed_deals_from_past_imports").Sql;
             db.Execute("DELETE FROM closed_deals WHERE deal_id LIKE 'OLD-%'");
             db.Execute(backfill);
             var rows = db.Query<(string DealId, string Outcome, string ClosedOn, long RepId, string? Competitor, string Source)>(

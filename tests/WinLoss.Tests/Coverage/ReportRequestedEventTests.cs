@@ -16,8 +16,8 @@ public sealed class ReportRequestedEventTests(TestApp app) : IClassFixture<TestA
         using (var db = app.OpenDb())
             db.Execute("""
                 INSERT INTO webhooks (url, events, format, secret, created_at, created_by)
-                VALUES ('https://hooks.invalid/winloss', '["report.requested"]', 'standard', X'00', '2026-11-30T00:00:00.000Z', 1)
-                """);
+                VALUES ('https://hooks.invalid/winloss', '["report.requested"]', 'standard', @secret, '2026-11-30T00:00:00.000Z', 1)
+                """, new { secret = new byte[] { 0 } });
         Assert.Equal(HttpStatusCode.Created, (await app.Client(rep.Key).PostReport(Http.Report("EV-2"))).StatusCode);
 
         foreach (var dealId in new[] { "EV-1", "EV-1", "EV-2" })

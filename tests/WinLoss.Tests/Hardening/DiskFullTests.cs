@@ -16,6 +16,7 @@ namespace WinLoss.Tests.Hardening;
 /// answers with exactly what it stored (the audit entry says the same), and the same file sent again completes it.
 /// Needs root (mount); skipped otherwise.
 /// </summary>
+[Trait("Engine", "Sqlite")]
 public sealed class DiskFullTests : IAsyncLifetime
 {
     private readonly string _mount = Path.Combine(Path.GetTempPath(), "winloss-diskfull", Guid.NewGuid().ToString("N"));

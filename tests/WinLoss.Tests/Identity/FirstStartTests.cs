@@ -40,7 +40,7 @@ public sealed class FirstStartTests
             Assert.Equal(key, (await File.ReadAllTextAsync(keyFile)).Trim());
             Assert.Equal(written, File.GetLastWriteTimeUtc(keyFile));
         }
-        using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={baseApp.DbPath}");
+        using var db = baseApp.OpenDb();
         Assert.Equal(1, db.ExecuteScalar<int>("SELECT COUNT(*) FROM users WHERE role = 'admin'"));
         Assert.Equal(1, db.ExecuteScalar<int>("SELECT COUNT(*) FROM api_keys"));
     }

@@ -113,14 +113,10 @@ public sealed class RateLimitTests
 
     private static string SeedKey(TestApp baseApp)
     {
-        using var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={baseApp.DbPath}");
-        c.Open();
+        using var c = baseApp.OpenDb();
         var key = WinLoss.Api.Infrastructure.Auth.ApiKeys.Generate();
-        using var command = c.CreateCommand();
-        command.CommandText = "INSERT INTO api_keys (user_id, prefix, hash, created_at) VALUES (1, $prefix, $hash, '2026-01-01T00:00:00.000Z')";
-        command.Parameters.AddWithValue("$prefix", WinLoss.Api.Infrastructure.Auth.ApiKeys.DisplayPrefix(key));
-        command.Parameters.AddWithValue("$hash", WinLoss.Api.Infrastructure.Auth.ApiKeys.Hash(key));
-        command.ExecuteNonQuery();
+        Dapper.SqlMapper.Execute(c, "INSERT INTO api_keys (user_id, prefix, hash, created_at) VALUES (1, @prefix, @hash, '2026-01-01T00:00:00.000Z')",
+            new { prefix = WinLoss.Api.Infrastructure.Auth.ApiKeys.DisplayPrefix(key), hash = WinLoss.Api.Infrastructure.Auth.ApiKeys.Hash(key) });
         return key;
     }
 }

@@ -5,6 +5,7 @@ using WinLoss.Tests.Infrastructure;
 
 namespace WinLoss.Tests.Identity;
 
+[Trait("Engine", "Sqlite")]
 public sealed class KeyStorageTests
 {
     [Fact]

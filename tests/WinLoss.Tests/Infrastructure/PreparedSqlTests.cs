@@ -10,6 +10,7 @@ namespace WinLoss.Tests.Infrastructure;
 /// It must store exactly what Microsoft.Data.Sqlite (through Dapper) stores for the same values, report SQLite's
 /// errors the same way, and never run a statement with a parameter left unbound.
 /// </summary>
+[Trait("Engine", "Sqlite")]
 public sealed class PreparedSqlTests(TestApp app) : IClassFixture<TestApp>
 {
     private Writer Writer => app.Services.GetRequiredService<Writer>();

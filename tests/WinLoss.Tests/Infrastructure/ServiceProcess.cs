@@ -58,7 +58,9 @@ public sealed class ServiceProcess : IAsyncDisposable
             info.ArgumentList.Add(Path.Combine(Repo.Root, "src", "WinLoss.Api"));
         }
         info.Environment["ASPNETCORE_URLS"] = url;
-        info.Environment["WINLOSS_DB"] = dbPath;
+        var db = DatabaseFor(dbPath);
+        info.Environment["WINLOSS_DB"] = db;
+        if (db != dbPath) info.Environment["WINLOSS_DATA_DIR"] = Path.GetDirectoryName(Path.GetFullPath(dbPath))!; // admin.key, snapshot beside the "file"
         if (adminKey is not null) info.Environment["WINLOSS_ADMIN_KEY"] = adminKey;
         else info.Environment.Remove("WINLOSS_ADMIN_KEY");
         info.Environment["WINLOSS_RATE_LIMIT"] = "100000";
@@ -108,8 +110,33 @@ public sealed class ServiceProcess : IAsyncDisposable
         Kill();
         _process.Dispose();
         SqliteConnection.ClearAllPools();
+        Npgsql.NpgsqlConnection.ClearAllPools();
         await Task.CompletedTask;
     }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> PostgreSqlDatabases = new();
+
+    /// <summary>
+    /// WINLOSS_DB for a test's database file: the file itself, or on the PostgreSQL pass (<see cref="TestEngine"/>) a
+    /// PostgreSQL database standing for it — the same path gives the same database, so a restarted process finds its data.
+    /// A connection string is passed through.
+    /// </summary>
+    public static string DatabaseFor(string dbPath) =>
+        TestEngine.PostgreSql && !dbPath.Contains("Host=", StringComparison.OrdinalIgnoreCase)
+            ? PostgreSqlDatabases.GetOrAdd(Path.GetFullPath(dbPath), _ => TestEngine.CreatePostgreSqlDatabase())
+            : dbPath;
+
+    /// <summary>Where a service on <paramref name="dbPath"/> saves its read-side snapshot (beside the file, or in its data directory).</summary>
+    public static string SnapshotPath(string dbPath)
+    {
+        var db = DatabaseFor(dbPath);
+        return db == dbPath
+            ? dbPath + ".readside"
+            : new WinLoss.Api.Infrastructure.Database.Db(db, Path.GetDirectoryName(Path.GetFullPath(dbPath))).ReadSideSnapshotPath;
+    }
+
+    /// <summary>A connection to the database <paramref name="dbPath"/> stands for (see <see cref="DatabaseFor"/>).</summary>
+    public static System.Data.Common.DbConnection OpenDb(string dbPath) => TestEngine.Open(DatabaseFor(dbPath));
 
     private static int FreePort()
     {

@@ -6,26 +6,36 @@ using System.Text.Json.Nodes;
 using Dapper;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using WinLoss.Api.Infrastructure.Auth;
 
 namespace WinLoss.Tests.Infrastructure;
 
 /// <summary>
-/// The real service (WebApplicationFactory) on a fresh temporary SQLite file. One per test class
-/// (xUnit class fixture) or per test (create and dispose in the test).
+/// The real service (WebApplicationFactory) on a fresh temporary database: an SQLite file, or a new PostgreSQL
+/// database when the suite runs on PostgreSQL (<see cref="TestEngine"/>). One per test class (xUnit class fixture) or
+/// per test (create and dispose in the test).
 /// </summary>
 public sealed class TestApp : WebApplicationFactory<Program>, IAsyncLifetime
 {
     public const string AdminKey = "wl_test_admin_key_0123456789abcdefghijklmnopqrstuvwxyz";
 
     public string Directory { get; } = Path.Combine(Path.GetTempPath(), "winloss-tests", Guid.NewGuid().ToString("N"));
-    public string DbPath => Path.Combine(Directory, "winloss.db");
+    private string? _db;
+
+    /// <summary>The SQLite file (tests of SQLite-only behaviour; carry [Trait("Engine", "Sqlite")]).</summary>
+    public string DbPath => TestEngine.PostgreSql
+        ? throw new InvalidOperationException("This test reads the SQLite file: mark it [Trait(\"Engine\", \"Sqlite\")].")
+        : Path.Combine(Directory, "winloss.db");
+
+    /// <summary>WINLOSS_DB of this app: the SQLite file or the PostgreSQL connection string.</summary>
+    public string Db => _db ??= TestEngine.CreateDatabase(Directory);
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         System.IO.Directory.CreateDirectory(Directory);
-        builder.UseSetting("WINLOSS_DB", DbPath);
+        builder.UseSetting("WINLOSS_DB", Db);
+        builder.UseSetting("WINLOSS_DATA_DIR", Directory);
         builder.UseSetting("WINLOSS_ADMIN_KEY", AdminKey);
         builder.UseSetting("WINLOSS_RATE_LIMIT", "100000");
         builder.UseEnvironment("Testing");
@@ -40,7 +50,7 @@ public sealed class TestApp : WebApplicationFactory<Program>, IAsyncLifetime
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
-        SqliteConnection.ClearAllPools();
+        if (_db is not null) TestEngine.Drop(_db);
         try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }
     }
 
@@ -53,12 +63,7 @@ public sealed class TestApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     public HttpClient Admin() => Client(AdminKey);
 
-    public SqliteConnection OpenDb()
-    {
-        var c = new SqliteConnection($"Data Source={DbPath}");
-        c.Open();
-        return c;
-    }
+    public DbConnection OpenDb() => TestEngine.Open(Db);
 
     /// <summary>Creates a user with a key straight in the database (test set-up; the users API is tested on its own).</summary>
     public (long UserId, string Key) SeedUser(string role, string? email = null)

@@ -9,6 +9,7 @@ namespace WinLoss.Tests.Infrastructure;
 /// task completes only after a flush that follows its COMMIT. (That acknowledged reports survive kill -9 of the real
 /// process is tested in the durability test of the reports.)
 /// </summary>
+[Trait("Engine", "Sqlite")]
 public sealed class WriterDurabilityTests(TestApp app) : IClassFixture<TestApp>
 {
     private Writer Writer => app.Services.GetRequiredService<Writer>();

@@ -9,6 +9,7 @@ namespace WinLoss.Tests.Infrastructure;
 /// very large jobs must keep the job semantics: a failing job leaves nothing, a succeeding one keeps everything,
 /// and the other jobs of the batch are unaffected.
 /// </summary>
+[Trait("Engine", "Sqlite")]
 public sealed class WriterJournalTests(TestApp app) : IClassFixture<TestApp>
 {
     [Fact]

@@ -36,7 +36,7 @@ public sealed class BruteForce
     private static string Key(long? id, string? normalized) =>
         id is { } v ? "c" + v.ToString(CultureInfo.InvariantCulture) : string.IsNullOrEmpty(normalized) ? "" : "u" + normalized;
 
-    public static BruteForce Load(SqliteConnection db)
+    public static BruteForce Load(System.Data.Common.DbConnection db)
     {
         var reports = db.Query<(long Id, long RepId, string Outcome, string ClosedOn, string? Segment, string? Stage, string? Region, string? LeadSource)>(
             "SELECT id, rep_id, outcome, closed_on, segment, stage_reached, region, lead_source FROM reports WHERE deleted_at IS NULL")

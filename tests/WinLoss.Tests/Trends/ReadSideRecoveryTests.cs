@@ -50,8 +50,8 @@ public sealed class ReadSideRecoveryTests
 
             // Let at least one snapshot be saved mid-stream, then kill while filings are in flight.
             var deadline = DateTime.UtcNow.AddSeconds(60);
-            while ((Volatile.Read(ref filed) < 400 || !File.Exists(dbPath + ".readside")) && DateTime.UtcNow < deadline) await Task.Delay(20);
-            Assert.True(File.Exists(dbPath + ".readside"), "a snapshot was saved while filing");
+            while ((Volatile.Read(ref filed) < 400 || !File.Exists(ServiceProcess.SnapshotPath(dbPath))) && DateTime.UtcNow < deadline) await Task.Delay(20);
+            Assert.True(File.Exists(ServiceProcess.SnapshotPath(dbPath)), "a snapshot was saved while filing");
             service.Kill();
             cts.Cancel();
             await Task.WhenAll(writers);
@@ -59,9 +59,8 @@ public sealed class ReadSideRecoveryTests
 
             await using var restarted = await ServiceProcess.StartAsync(dbPath, env: FastSnapshots);
             long stored;
-            using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={dbPath}"))
+            using (var db = ServiceProcess.OpenDb(dbPath))
             {
-                db.Open();
                 using var command = db.CreateCommand();
                 command.CommandText = "SELECT COUNT(*) FROM reports WHERE deleted_at IS NULL";
                 stored = (long)command.ExecuteScalar()!;
@@ -92,10 +91,10 @@ public sealed class ReadSideRecoveryTests
                 for (var i = 0; i < 12; i++)
                     Assert.Equal(HttpStatusCode.Created, (await client.PostReport(Http.Report($"DMG-{i}"))).StatusCode);
                 var deadline = DateTime.UtcNow.AddSeconds(20);
-                while (!File.Exists(dbPath + ".readside") && DateTime.UtcNow < deadline) await Task.Delay(50);
+                while (!File.Exists(ServiceProcess.SnapshotPath(dbPath)) && DateTime.UtcNow < deadline) await Task.Delay(50);
             }
-            Assert.True(File.Exists(dbPath + ".readside"));
-            File.WriteAllText(dbPath + ".readside", "this is not a database");
+            Assert.True(File.Exists(ServiceProcess.SnapshotPath(dbPath)));
+            File.WriteAllText(ServiceProcess.SnapshotPath(dbPath), "this is not a database");
 
             await using var restarted = await ServiceProcess.StartAsync(dbPath, env: new Dictionary<string, string>
             {

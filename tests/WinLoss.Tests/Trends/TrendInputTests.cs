@@ -49,7 +49,10 @@ public sealed class TrendInputTests(TestApp app) : IClassFixture<TestApp>
     public async Task Every_trend_endpoint_answers_400_naming_the_parameter(string query, string field)
     {
         using (var db = app.OpenDb())
-            Dapper.SqlMapper.Execute(db, "INSERT OR IGNORE INTO competitors (id, name, created_at) VALUES (1, 'Acme', '2026-01-01')");
+        {
+            Dapper.SqlMapper.Execute(db, "INSERT INTO competitors (id, name, created_at) VALUES (1, 'Acme', '2026-01-01') ON CONFLICT DO NOTHING");
+            TestEngine.SyncIds(db, "competitors");
+        }
         if (query.StartsWith("product=", StringComparison.Ordinal)) query = "product=" + new string('x', 101);
         var client = app.Admin();
         foreach (var endpoint in Endpoints)

@@ -2,7 +2,7 @@ using Dapper;
 using FluentValidation;
 using Mediator;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using WinLoss.Api.Features.Reports;
 using WinLoss.Api.Features.Taxonomy;
 using WinLoss.Api.Infrastructure;
@@ -148,7 +148,7 @@ public static class Survey
     private const string StateSql = "SELECT used_at AS UsedAt, expires_at AS ExpiresAt FROM survey_links WHERE token_hash = @hash";
 
     /// <summary>Why a link cannot be answered now (unknown, used or expired); says nothing about the deal.</summary>
-    public static ProblemException NotOpen(SqliteConnection c, SqliteTransaction? t, byte[] hash, string now)
+    public static ProblemException NotOpen(DbConnection c, DbTransaction? t, byte[] hash, string now)
     {
         var row = c.QuerySingleOrDefault<(string? UsedAt, string ExpiresAt)?>(StateSql, new { hash }, t);
         if (row is null) return Unknown();

@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using WinLoss.Api.Infrastructure.ReadSide;
 
 namespace WinLoss.Api.Features.BuyerFeedback;
@@ -8,5 +8,5 @@ public static class BuyerFeedbackEvents
 {
     public const string Entity = "buyer_feedback";
 
-    public static void Changed(SqliteConnection c, SqliteTransaction t, long feedbackId) => ChangeLog.Record(c, t, Entity, feedbackId);
+    public static void Changed(DbConnection c, DbTransaction t, long feedbackId) => ChangeLog.Record(c, t, Entity, feedbackId);
 }

@@ -1,6 +1,6 @@
 using Dapper;
 using FluentValidation;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using WinLoss.Api.Features.Competitors;
 using WinLoss.Api.Features.Reports;
 using WinLoss.Api.Features.Taxonomy;
@@ -203,7 +203,7 @@ public static class BuyerFeedbackStore
         """;
 
     /// <summary>Stores one feedback and its child rows; returns its id. The input must have passed validation.</summary>
-    public static long Insert(SqliteConnection c, SqliteTransaction t, string dealId, string source, BuyerFeedbackInput input,
+    public static long Insert(DbConnection c, DbTransaction t, string dealId, string source, BuyerFeedbackInput input,
         long? surveyLinkId, long? createdBy, string now)
     {
         var chosen = ReportRules.Clean(input.CompetitorChosen);
@@ -232,10 +232,10 @@ public static class BuyerFeedbackStore
         return id;
     }
 
-    public static async Task<List<BuyerFeedbackDto>> LoadAsync(SqliteConnection c, IReadOnlyCollection<long> ids, SqliteTransaction? t = null)
+    public static async Task<List<BuyerFeedbackDto>> LoadAsync(DbConnection c, IReadOnlyCollection<long> ids, DbTransaction? t = null)
     {
         if (ids.Count == 0) return [];
-        using var grid = await c.QueryMultipleAsync(LoadSql, new { ids }, t);
+        using var grid = await c.QueryMultipleAsync(Dialect.Of(c).Adapt(LoadSql), new { ids }, t);
         var heads = (await grid.ReadAsync<Head>()).ToList();
         var reasons = (await grid.ReadAsync<ReasonRow>()).ToLookup(r => r.FeedbackId);
         var competitors = (await grid.ReadAsync<CompetitorRow>()).ToLookup(r => r.FeedbackId);

@@ -46,18 +46,18 @@ public sealed class ExportBuyerFeedbackHandler(Db db, Writer writer) : IQueryHan
 
     // Multi-values are joined with U+001F in rank/position order (ExportOutput splits them).
     private const string SelectSql =
-        """
+        $"""
         SELECT f.id AS Id, f.deal_id AS DealId, f.source AS Source, f.interviewee_role AS IntervieweeRole,
                f.interviewed_on AS InterviewedOn, f.outcome AS BuyerOutcome,
                (SELECT category FROM buyer_feedback_reasons WHERE feedback_id = f.id AND rank = 1) AS PrimaryReason,
-               (SELECT group_concat(category, char(31)) FROM (SELECT category FROM buyer_feedback_reasons WHERE feedback_id = f.id ORDER BY rank)) AS Reasons,
+               (SELECT group_concat(category, {Exports.ExportReportsHandler.UnitSeparator}) FROM (SELECT category FROM buyer_feedback_reasons WHERE feedback_id = f.id ORDER BY rank) AS ordered) AS Reasons,
                COALESCE(cc.name, f.chosen_competitor) AS CompetitorChosen, cc.id AS CompetitorChosenId,
-               (SELECT group_concat(name, char(31)) FROM (SELECT COALESCE(c2.name, bc.name) AS name FROM buyer_feedback_competitors bc
+               (SELECT group_concat(name, {Exports.ExportReportsHandler.UnitSeparator}) FROM (SELECT COALESCE(c2.name, bc.name) AS name FROM buyer_feedback_competitors bc
                     LEFT JOIN competitor_aliases a2 ON a2.normalized = bc.normalized
                     LEFT JOIN competitors c2 ON c2.id = COALESCE((SELECT merged_into_id FROM competitors WHERE id = a2.competitor_id), a2.competitor_id)
-                    WHERE bc.feedback_id = f.id ORDER BY bc.position)) AS CompetitorsConsidered,
-               (SELECT group_concat(category, char(31)) FROM (SELECT category FROM buyer_feedback_objections WHERE feedback_id = f.id ORDER BY position)) AS Objections,
-               (SELECT group_concat(text, char(31)) FROM (SELECT text FROM buyer_feedback_quotes WHERE feedback_id = f.id ORDER BY position)) AS Quotes,
+                    WHERE bc.feedback_id = f.id ORDER BY bc.position) AS ordered) AS CompetitorsConsidered,
+               (SELECT group_concat(category, {Exports.ExportReportsHandler.UnitSeparator}) FROM (SELECT category FROM buyer_feedback_objections WHERE feedback_id = f.id ORDER BY position) AS ordered) AS Objections,
+               (SELECT group_concat(text, {Exports.ExportReportsHandler.UnitSeparator}) FROM (SELECT text FROM buyer_feedback_quotes WHERE feedback_id = f.id ORDER BY position) AS ordered) AS Quotes,
                f.notes AS Notes,
                r.id AS ReportId, r.outcome AS RepOutcome,
                (SELECT category FROM report_reasons WHERE report_id = r.id ORDER BY is_primary DESC, position LIMIT 1) AS RepPrimaryReason,

@@ -36,7 +36,7 @@ public sealed class ImportBuyerFeedbackHandler(Writer writer) : ICommandHandler<
         SELECT 1 FROM buyer_feedback f
         WHERE f.deal_id = @dealId AND f.source = 'interview' AND f.deleted_at IS NULL AND f.interviewed_on = @on
           AND f.interviewee_role = @role AND f.outcome = @outcome
-          AND (SELECT group_concat(category, ';') FROM (SELECT category FROM buyer_feedback_reasons WHERE feedback_id = f.id ORDER BY rank)) = @reasons
+          AND (SELECT group_concat(category, ';') FROM (SELECT category FROM buyer_feedback_reasons WHERE feedback_id = f.id ORDER BY rank) AS ordered) = @reasons
         LIMIT 1
         """;
 

@@ -1,5 +1,5 @@
 using Dapper;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using WinLoss.Api.Features.Reports;
 using WinLoss.Api.Infrastructure.Database;
 
@@ -46,7 +46,7 @@ public static class CompetitorKeys
 
     private sealed record Change(bool Objection, long ReportId, long Position, string Key, long? CompetitorId);
 
-    public static RekeyResult Rekey(SqliteConnection c, SqliteTransaction t)
+    public static RekeyResult Rekey(DbConnection c, DbTransaction t)
     {
         var keys = new Dictionary<string, string>(StringComparer.Ordinal);
         string Key(string name) => keys.TryGetValue(name, out var k) ? k : keys[name] = CompetitorNames.Normalize(name);

@@ -1,5 +1,6 @@
 using Dapper;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
+using WinLoss.Api.Infrastructure.Database;
 using WinLoss.Api.Infrastructure.Errors;
 
 namespace WinLoss.Api.Features.Competitors;
@@ -70,9 +71,9 @@ public static class CompetitorStore
         public string Alias { get; init; } = "";
     }
 
-    public static CompetitorDto? Load(SqliteConnection c, long id, SqliteTransaction? t = null)
+    public static CompetitorDto? Load(DbConnection c, long id, DbTransaction? t = null)
     {
-        using var grid = c.QueryMultiple(LoadSql, new { id }, t);
+        using var grid = c.QueryMultiple(Dialect.Of(c).Adapt(LoadSql), new { id }, t);
         var row = grid.ReadSingleOrDefault<Row>();
         if (row is null) return null;
         var aliases = grid.Read<AliasRow>().ToList();
@@ -88,7 +89,7 @@ public static class CompetitorStore
     }
 
     /// <summary>The live competitor <paramref name="id"/> (404 when missing, 409 when merged away).</summary>
-    public static CompetitorDto RequireLive(SqliteConnection c, SqliteTransaction t, long id)
+    public static CompetitorDto RequireLive(DbConnection c, DbTransaction t, long id)
     {
         var competitor = Load(c, id, t) ?? throw new NotFoundException($"Competitor {id} not found.");
         if (competitor.MergedIntoId is { } into)
@@ -98,14 +99,14 @@ public static class CompetitorStore
     }
 
     /// <summary>Which competitor a name already resolves to, if any.</summary>
-    public static Owner? OwnerOf(SqliteConnection c, SqliteTransaction t, string normalized) =>
+    public static Owner? OwnerOf(DbConnection c, DbTransaction t, string normalized) =>
         c.QuerySingleOrDefault<Owner>(OwnerSql, new { normalized }, t);
 
     /// <summary>
     /// Makes <paramref name="name"/> resolve to <paramref name="competitorId"/>. Returns false when it already does;
     /// 409 naming the other competitor when the name (after normalisation) belongs to another one.
     /// </summary>
-    public static bool AddName(SqliteConnection c, SqliteTransaction t, long competitorId, string name, string field)
+    public static bool AddName(DbConnection c, DbTransaction t, long competitorId, string name, string field)
     {
         var normalized = CompetitorNames.Normalize(name);
         var owner = OwnerOf(c, t, normalized);

@@ -41,7 +41,7 @@ public sealed class ListCompetitorsHandler(Db db) : IQueryHandler<ListCompetitor
     public async ValueTask<CompetitorList> Handle(ListCompetitors query, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
-        using var grid = await connection.QueryMultipleAsync(new CommandDefinition(Sql, new { includeMerged = query.IncludeMerged }, cancellationToken: cancellationToken));
+        using var grid = await connection.QueryMultipleAsync(new CommandDefinition(Dialect.Of(connection).Adapt(Sql), new { includeMerged = query.IncludeMerged }, cancellationToken: cancellationToken));
         var rows = (await grid.ReadAsync<CompetitorStore.Row>()).ToList();
         var aliases = (await grid.ReadAsync<AliasOf>()).ToLookup(a => a.CompetitorId);
         return new CompetitorList(rows.Select(r => CompetitorStore.ToDto(r,

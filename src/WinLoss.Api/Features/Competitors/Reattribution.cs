@@ -1,5 +1,6 @@
 using Dapper;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
+using WinLoss.Api.Infrastructure.Database;
 using WinLoss.Api.Features.Reports;
 
 namespace WinLoss.Api.Features.Competitors;
@@ -56,23 +57,23 @@ public static class Reattribution
 
     /// <summary>Every report row whose normalised name is one of <paramref name="keys"/> now names <paramref name="competitorId"/>.
     /// Returns the number of live reports re-attributed.</summary>
-    public static int ByKeys(SqliteConnection c, SqliteTransaction t, IReadOnlyCollection<string> keys, long competitorId)
+    public static int ByKeys(DbConnection c, DbTransaction t, IReadOnlyCollection<string> keys, long competitorId)
     {
         if (keys.Count == 0) return 0;
         var args = new { keys = keys.ToArray(), competitorId };
-        var affected = c.Query<Affected>(AffectedByKeysSql, args, t).ToList();
-        return Apply(c, t, affected, () => c.Execute(UpdateByKeysSql, args, t));
+        var affected = c.Query<Affected>(Dialect.Of(c).Adapt(AffectedByKeysSql), args, t).ToList();
+        return Apply(c, t, affected, () => c.Execute(Dialect.Of(c).Adapt(UpdateByKeysSql), args, t));
     }
 
     /// <summary>Every report row naming competitor <paramref name="fromId"/> now names <paramref name="intoId"/> (merge).
     /// Returns the number of live reports re-attributed.</summary>
-    public static int ByCompetitor(SqliteConnection c, SqliteTransaction t, long fromId, long intoId)
+    public static int ByCompetitor(DbConnection c, DbTransaction t, long fromId, long intoId)
     {
         var affected = c.Query<Affected>(AffectedByCompetitorSql, new { fromId }, t).ToList();
         return Apply(c, t, affected, () => c.Execute(UpdateByCompetitorSql, new { fromId, intoId }, t));
     }
 
-    private static int Apply(SqliteConnection c, SqliteTransaction t, List<Affected> affected, Action update)
+    private static int Apply(DbConnection c, DbTransaction t, List<Affected> affected, Action update)
     {
         if (affected.Count == 0) return 0;
         var live = affected.Where(a => a.Live).Select(a => a.Id).ToList();

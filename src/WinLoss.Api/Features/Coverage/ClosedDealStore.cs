@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Dapper;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using WinLoss.Api.Infrastructure.Database;
 using WinLoss.Api.Infrastructure.Errors;
 using WinLoss.Api.Infrastructure.ReadSide;
@@ -61,7 +61,7 @@ public static class ClosedDealStore
     /// With <paramref name="checkReport"/>, a deal that already has a rep's report saying another outcome or naming another
     /// rep is refused (409): the CRM and the rep disagree, and someone has to correct one of them.
     /// </summary>
-    public static (long Id, DealChange Change) Record(SqliteConnection c, SqliteTransaction t, ClosedDealRow row, long repId,
+    public static (long Id, DealChange Change) Record(DbConnection c, DbTransaction t, ClosedDealRow row, long repId,
         string source, long by, string now, bool checkReport)
     {
         var report = c.QuerySingleOrDefault<RepReport>(RepReportSql, new { dealId = row.DealId }, t);
@@ -93,7 +93,7 @@ public static class ClosedDealStore
     }
 
     /// <summary>report.requested for webhooks (docs/webhooks.md): a new closed deal waits for its rep's report.</summary>
-    private static void Requested(SqliteConnection c, SqliteTransaction t, ClosedDealRow row, long repId)
+    private static void Requested(DbConnection c, DbTransaction t, ClosedDealRow row, long repId)
     {
         var outcome = row.Outcome.Replace('_', ' ');
         var account = row.Account is null ? "" : ", " + row.Account;
@@ -112,7 +112,7 @@ public static class ClosedDealStore
             ["field"] = field, ["dealId"] = dealId, ["existingReportId"] = report.Id, ["existing"] = $"/api/v1/reports/{report.Id}",
         });
 
-    public static ClosedDealDto Read(SqliteConnection c, SqliteTransaction? t, long id) =>
+    public static ClosedDealDto Read(DbConnection c, DbTransaction? t, long id) =>
         ToDto(c.QuerySingle<Stored>(SelectDtoSql + " WHERE d.id = @id", new { id }, t));
 
     public static ClosedDealDto ToDto(Stored s) => new()
@@ -171,7 +171,7 @@ public static class ReportRequests
     /// for the same rep, that import is soft-deleted (kept, with this reason) so the rep's report takes its place — the
     /// request waiting for it closes, and trends count the deal once, with what the rep said.
     /// </summary>
-    public static void BeforeRepReport(SqliteConnection c, SqliteTransaction t, string dealId, long repId, long by)
+    public static void BeforeRepReport(DbConnection c, DbTransaction t, string dealId, long repId, long by)
     {
         var imported = c.Scalar<long?>(t, ImportedReportSql, new { dealId, repId });
         if (imported is null) return;
@@ -184,7 +184,7 @@ public static class ReportRequests
     /// Recorded in the change log even when the deal's values are unchanged: the import may have just linked its own
     /// report to the deal (crm_import_deals), which the read side needs to tell it from a rep's report.
     /// </summary>
-    public static void Imported(SqliteConnection c, SqliteTransaction t, Reports.ReportInput row, long repId, long by, string now)
+    public static void Imported(DbConnection c, DbTransaction t, Reports.ReportInput row, long repId, long by, string now)
     {
         var (id, change) = ClosedDealStore.Record(c, t, ClosedDealRow.From(row), repId, "crm_import", by, now, checkReport: false);
         if (change == DealChange.Unchanged) ChangeLog.Record(c, t, ClosedDealProjection.EntityName, id);

@@ -1,7 +1,7 @@
 using Dapper;
 using FluentValidation;
 using Mediator;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using WinLoss.Api.Infrastructure;
 using WinLoss.Api.Infrastructure.Auth;
 using WinLoss.Api.Infrastructure.Database;
@@ -81,7 +81,7 @@ public static class Reps
     private const string ByEmailSql = "SELECT id AS Id, role AS Role FROM users WHERE email = @rep COLLATE NOCASE";
     private const string ByNameSql = "SELECT id FROM users WHERE role = 'rep' AND display_name = @rep COLLATE NOCASE ORDER BY id LIMIT 2";
 
-    public static long Resolve(SqliteConnection c, SqliteTransaction t, string rep, string field)
+    public static long Resolve(DbConnection c, DbTransaction t, string rep, string field)
     {
         rep = rep.Trim();
         if (c.QuerySingleOrDefault<(long Id, string Role)?>(ByEmailSql, new { rep }, t) is { } user)

@@ -39,25 +39,28 @@ public sealed class ExportReportsHandler(Db db) : IQueryHandler<ExportReports, I
     ];
 
     /// <summary>
-    /// Multi-values are joined with U+001F inside SQL (char(31)). Competitors show the canonical name when
+    /// Multi-values are joined with U+001F inside SQL (<see cref="UnitSeparator"/>). Competitors show the canonical name when
     /// the name resolved to a competitor, else the name as written.
     /// </summary>
+    /// <summary>U+001F as an SQL string literal (the same on both engines; SQLite's char(31) is not PostgreSQL).</summary>
+    public const string UnitSeparator = "'\u001f'";
+
     public const string SelectSql =
-        """
+        $"""
         SELECT r.id AS Id, r.deal_id AS DealId, r.outcome AS Outcome, r.closed_on AS ClosedOn, r.amount_cents AS AmountCents,
                r.currency AS Currency, r.segment AS Segment, r.stage_reached AS StageReached, r.region AS Region,
                r.industry AS Industry, r.product AS Product, r.account_name AS AccountName, r.rep_id AS RepId,
                u.display_name AS RepName,
-               (SELECT group_concat(COALESCE(c.name, rc.name), char(31)) FROM report_competitors rc
+               (SELECT group_concat(COALESCE(c.name, rc.name), {UnitSeparator}) FROM report_competitors rc
                     LEFT JOIN competitors c ON c.id = rc.competitor_id WHERE rc.report_id = r.id) AS Competitors,
                (SELECT COALESCE(c.name, rc.name) FROM report_competitors rc
                     LEFT JOIN competitors c ON c.id = rc.competitor_id WHERE rc.report_id = r.id AND rc.is_primary = 1) AS PrimaryCompetitor,
-               (SELECT group_concat(rr.category, char(31)) FROM report_reasons rr WHERE rr.report_id = r.id) AS Reasons,
-               (SELECT rr.category || char(31) || COALESCE(rr.detail, '') FROM report_reasons rr
+               (SELECT group_concat(rr.category, {UnitSeparator}) FROM report_reasons rr WHERE rr.report_id = r.id) AS Reasons,
+               (SELECT rr.category || {UnitSeparator} || COALESCE(rr.detail, '') FROM report_reasons rr
                     WHERE rr.report_id = r.id AND rr.is_primary = 1) AS PrimaryReason,
-               (SELECT group_concat(ro.category, char(31)) FROM report_objections ro WHERE ro.report_id = r.id) AS Objections,
-               (SELECT group_concat(rm.message_id || ':' || rm.resonance, char(31)) FROM report_messages rm WHERE rm.report_id = r.id) AS Messages,
-               (SELECT group_concat(rl.collateral_id, char(31)) FROM report_collateral rl WHERE rl.report_id = r.id) AS Collateral,
+               (SELECT group_concat(ro.category, {UnitSeparator}) FROM report_objections ro WHERE ro.report_id = r.id) AS Objections,
+               (SELECT group_concat(rm.message_id || ':' || rm.resonance, {UnitSeparator}) FROM report_messages rm WHERE rm.report_id = r.id) AS Messages,
+               (SELECT group_concat(rl.collateral_id, {UnitSeparator}) FROM report_collateral rl WHERE rl.report_id = r.id) AS Collateral,
                r.lead_source AS LeadSource, r.lead_quality AS LeadQuality, r.notes AS Notes, r.version AS Version,
                r.created_at AS CreatedAt, r.updated_at AS UpdatedAt
         FROM reports r JOIN users u ON u.id = r.rep_id

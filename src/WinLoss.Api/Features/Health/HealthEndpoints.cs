@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Microsoft.AspNetCore.Http.HttpResults;
 using WinLoss.Api.Infrastructure.Database;
 using WinLoss.Api.Infrastructure.Errors;
@@ -29,7 +30,7 @@ public static class HealthEndpoints
             if (await Migrator.IsCurrentAsync(connection, cancellationToken)) return TypedResults.Ok(new HealthStatus("ready"));
             return TypedResults.Json(new HealthStatus("not_ready", "schema is not current"), statusCode: StatusCodes.Status503ServiceUnavailable);
         }
-        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException)
+        catch (Exception ex) when (ex is DbException or IOException or TimeoutException || Dialect.IsUnavailable(ex))
         {
             return TypedResults.Json(new HealthStatus("not_ready", "database unreachable"), statusCode: StatusCodes.Status503ServiceUnavailable);
         }

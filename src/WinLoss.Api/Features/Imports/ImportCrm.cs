@@ -8,7 +8,7 @@ using Mediator;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.WebUtilities;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Microsoft.Net.Http.Headers;
 using WinLoss.Api.Features.Reports;
 using WinLoss.Api.Infrastructure;
@@ -173,7 +173,7 @@ public sealed class ImportCrmHandler(Writer writer, ReportInputValidator reportV
         /// <summary>The counts in the audit entry as last committed (null: no entry yet).</summary>
         public ImportResult? Committed { get; private set; }
 
-        public void Write(SqliteConnection c, SqliteTransaction t, ImportResult result, bool completed)
+        public void Write(DbConnection c, DbTransaction t, ImportResult result, bool completed)
         {
             var details = JsonSerializer.Serialize(new
             {
@@ -252,7 +252,7 @@ public sealed class ImportCrmHandler(Writer writer, ReportInputValidator reportV
         }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).Unwrap();
     }
 
-    private static void WriteRow(SqliteConnection c, SqliteTransaction t, Parsed row, long repId, ImportCrm command, string now, BatchOutcome outcome)
+    private static void WriteRow(DbConnection c, DbTransaction t, Parsed row, long repId, ImportCrm command, string now, BatchOutcome outcome)
     {
         var dealId = row.Input.DealId!;
         var imported = c.QuerySingleOrDefault<ImportedRow>(ImportedSql, new { dealId }, t);
@@ -282,7 +282,7 @@ public sealed class ImportCrmHandler(Writer writer, ReportInputValidator reportV
     }
 
     /// <summary>A rep by display name (case-insensitive); an unknown rep is created with role rep, no key, and an email under crm-import.invalid.</summary>
-    private static long ResolveRep(SqliteConnection c, SqliteTransaction t, string name, IReadOnlyDictionary<string, long> known,
+    private static long ResolveRep(DbConnection c, DbTransaction t, string name, IReadOnlyDictionary<string, long> known,
         Dictionary<string, long> found, Dictionary<string, long> created, string now)
     {
         if (known.TryGetValue(name, out var id) || found.TryGetValue(name, out id) || created.TryGetValue(name, out id)) return id;

@@ -4,7 +4,7 @@ using System.Text.Json;
 using Dapper;
 using FluentValidation;
 using Mediator;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using WinLoss.Api.Infrastructure.Auth;
 using WinLoss.Api.Infrastructure.Database;
 using WinLoss.Api.Infrastructure.Errors;
@@ -109,7 +109,7 @@ public sealed class FileReportHandler(Writer writer, IdempotencyKeys inFlight) :
         return requested.Value;
     }
 
-    private static FileReportResult Insert(SqliteConnection c, SqliteTransaction t, ReportStore.Prepared prepared, Caller caller, long repId)
+    private static FileReportResult Insert(DbConnection c, DbTransaction t, ReportStore.Prepared prepared, Caller caller, long repId)
     {
         if (repId != caller.UserId) ReportStore.EnsureRep(c, t, repId);
         Coverage.ReportRequests.BeforeRepReport(c, t, prepared.Row.DealId, repId, caller.UserId); // a CRM import of this deal gives way

@@ -86,7 +86,7 @@ public sealed class ListReportsHandler(Db db) : IQueryHandler<ListReports, Repor
             SELECT r.id AS Id, r.deal_id AS DealId, r.outcome AS Outcome, r.closed_on AS ClosedOn, r.amount_cents AS AmountCents,
                    r.currency AS Currency, r.segment AS Segment, r.stage_reached AS StageReached, r.region AS Region,
                    r.account_name AS AccountName, r.rep_id AS RepId, r.version AS Version, r.created_at AS CreatedAt,
-                   (SELECT json_group_array(name) FROM (SELECT name FROM report_competitors WHERE report_id = r.id ORDER BY position)) AS CompetitorsJson
+                   (SELECT json_group_array(name) FROM (SELECT name FROM report_competitors WHERE report_id = r.id ORDER BY position) AS ordered) AS CompetitorsJson
             FROM reports r
             WHERE {where}
             ORDER BY r.id DESC

@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using WinLoss.Api.Features.Trends;
 using WinLoss.Api.Infrastructure.ReadSide;
 
@@ -11,10 +11,10 @@ namespace WinLoss.Api.Features.Reports;
 public static class ReportEvents
 {
     /// <summary>A report is being deleted (one change row: the projector finds it gone and drops its rows).</summary>
-    public static void Removing(SqliteConnection connection, SqliteTransaction transaction, long reportId) =>
+    public static void Removing(DbConnection connection, DbTransaction transaction, long reportId) =>
         ChangeLog.Record(connection, transaction, ChangeLog.Report, reportId);
 
     /// <summary>A report was filed, amended or re-attributed (one change row per report per write).</summary>
-    public static void Written(SqliteConnection connection, SqliteTransaction transaction, long reportId) =>
+    public static void Written(DbConnection connection, DbTransaction transaction, long reportId) =>
         ChangeLog.Record(connection, transaction, ChangeLog.Report, reportId);
 }

@@ -4,6 +4,7 @@ using System.Text;
 using Dapper;
 using DuckDB.NET.Data;
 using WinLoss.Api.Features.Trends;
+using WinLoss.Api.Infrastructure.Database;
 using WinLoss.Api.Infrastructure.ReadSide;
 
 namespace WinLoss.Api.Features.Reports;
@@ -54,15 +55,14 @@ public sealed class ReportProjection : Projection
     private const string CompetitorsSql =
         "SELECT x.report_id, x.position, x.name, x.normalized, x.competitor_id, x.is_primary FROM report_competitors x JOIN reports r ON r.id = x.report_id WHERE r.deleted_at IS NULL AND ({0})";
     private const string ReasonsSql =
-        "SELECT x.report_id, x.position, x.category, x.is_primary, x.detail IS NOT NULL AND trim(x.detail) <> '' FROM report_reasons x JOIN reports r ON r.id = x.report_id WHERE r.deleted_at IS NULL AND ({0})";
+        "SELECT x.report_id, x.position, x.category, x.is_primary, CASE WHEN x.detail IS NOT NULL AND trim(x.detail) <> '' THEN 1 ELSE 0 END FROM report_reasons x JOIN reports r ON r.id = x.report_id WHERE r.deleted_at IS NULL AND ({0})";
     private const string ObjectionsSql =
-        "SELECT x.report_id, x.position, x.category, x.competitor_normalized, x.competitor_id, x.overcome, x.competitor, x.text IS NOT NULL AND trim(x.text) <> '' FROM report_objections x JOIN reports r ON r.id = x.report_id WHERE r.deleted_at IS NULL AND ({0})";
+        "SELECT x.report_id, x.position, x.category, x.competitor_normalized, x.competitor_id, x.overcome, x.competitor, CASE WHEN x.text IS NOT NULL AND trim(x.text) <> '' THEN 1 ELSE 0 END FROM report_objections x JOIN reports r ON r.id = x.report_id WHERE r.deleted_at IS NULL AND ({0})";
     private const string MessagesSql =
         "SELECT x.report_id, x.position, x.message_id, x.resonance FROM report_messages x JOIN reports r ON r.id = x.report_id WHERE r.deleted_at IS NULL AND ({0})";
     private const string CollateralSql =
         "SELECT x.report_id, x.position, x.collateral_id FROM report_collateral x JOIN reports r ON r.id = x.report_id WHERE r.deleted_at IS NULL AND ({0})";
 
-    private const string ByIds = "r.id IN (SELECT value FROM json_each(@ids))";
 
     /// <summary>
     /// The highest report id with rows on the read side (null: not known yet, asked on first use). Newly filed reports
@@ -81,9 +81,10 @@ public sealed class ReportProjection : Projection
                 target.Execute($"DELETE FROM reports WHERE id IN ({list})");
                 foreach (var table in ChildTables) target.Execute($"DELETE FROM {table} WHERE report_id IN ({list})");
             }
+            var dialect = Dialect.Of(source);
             var args = new DynamicParameters();
-            args.Add("ids", "[" + list + "]");
-            Copy(source, sourceTransaction, target, ByIds, args, _ => { });
+            args.Add("ids", dialect.Ids(chunk));
+            Copy(source, sourceTransaction, target, dialect.InIds("r.id", "ids"), args, _ => { });
             foreach (var statement in TrendTables.Derive($"report_id IN ({list})", $"id IN ({list})")) target.Execute(statement);
             _maxProjected = Math.Max(_maxProjected.Value, chunk.Max());
         }

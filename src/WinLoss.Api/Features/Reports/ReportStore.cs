@@ -1,6 +1,6 @@
+using System.Data.Common;
 using System.Text.Json;
 using Dapper;
-using Microsoft.Data.Sqlite;
 using WinLoss.Api.Features.Competitors;
 using WinLoss.Api.Features.Trends;
 using WinLoss.Api.Infrastructure.Database;
@@ -116,35 +116,43 @@ public static class ReportStore
     /// Runs a write that may hit the one-live-report-per-deal unique index; turns that violation into a
     /// <see cref="DealTakenException"/> (a 409; cheaper than checking first on every insert).
     /// </summary>
-    private static T DealMustBeFree<T>(SqliteConnection c, SqliteTransaction t, string dealId, Func<T> write)
+    private static T DealMustBeFree<T>(DbConnection c, DbTransaction t, string dealId, Func<T> write)
     {
+        var dialect = Dialect.Of(c);
+        // PostgreSQL aborts the transaction on the violation: the write runs in a savepoint there (SQLite needs none).
+        if (dialect.FailureAbortsTransaction) t.Save("deal_free");
         try
         {
-            return write();
+            var result = write();
+            if (dialect.FailureAbortsTransaction) t.Release("deal_free");
+            return result;
         }
-        catch (SqliteException ex) when (ex.SqliteErrorCode == 19 && ex.Message.Contains("reports.deal_id", StringComparison.Ordinal))
+        catch (Exception ex) when (dialect.IsUniqueViolation(ex, LiveDealKey))
         {
+            if (dialect.FailureAbortsTransaction) t.Rollback("deal_free");
             var existing = c.QueryFirstOrDefault<LiveDeal>(LiveDealSql, new { dealId }, t);
             throw new DealTakenException(dealId, existing?.Id, existing?.RepId);
         }
     }
 
+    private static readonly Dialect.UniqueKey LiveDealKey = new("ux_reports_deal", "reports.deal_id");
+
     private sealed class LiveDeal { public long Id { get; init; } public long RepId { get; init; } }
 
     /// <summary>A report belongs to a rep: filing or moving one to <paramref name="repId"/> needs a user with role rep (else 400).</summary>
-    public static void EnsureRep(SqliteConnection c, SqliteTransaction t, long repId)
+    public static void EnsureRep(DbConnection c, DbTransaction t, long repId)
     {
         if (c.Scalar<string>(t, RoleSql, new { id = repId }) != Infrastructure.Auth.Roles.Rep)
             throw Invalid.Field("repId", $"No rep with id {repId}.");
     }
 
-    public static ReportDto Insert(SqliteConnection c, SqliteTransaction t, ReportInput input, long repId, long createdBy, string now) =>
+    public static ReportDto Insert(DbConnection c, DbTransaction t, ReportInput input, long repId, long createdBy, string now) =>
         Insert(c, t, Prepare(input, repId), createdBy, now, out _);
 
     /// <summary>
     /// Stores a new report (version 1); <paramref name="json"/> is the report as stored in its version snapshot (UTF-8 JSON of the returned report: the 201 body).
     /// </summary>
-    public static ReportDto Insert(SqliteConnection c, SqliteTransaction t, Prepared report, long createdBy, string now,
+    public static ReportDto Insert(DbConnection c, DbTransaction t, Prepared report, long createdBy, string now,
         out byte[] json)
     {
         var row = report.Row;
@@ -161,7 +169,7 @@ public static class ReportStore
     }
 
     /// <summary>Overwrites a live report with a new version.</summary>
-    public static ReportDto Replace(SqliteConnection c, SqliteTransaction t, long id, ReportInput input, long repId,
+    public static ReportDto Replace(DbConnection c, DbTransaction t, long id, ReportInput input, long repId,
         int newVersion, string createdAt, long createdBy, long changedBy, string now)
     {
         var report = Prepare(input, repId);
@@ -178,7 +186,7 @@ public static class ReportStore
     }
 
     /// <summary>Writes the child rows (resolving competitor names to catalogue ids) and returns the report as stored.</summary>
-    private static ReportDto WriteChildren(SqliteConnection c, SqliteTransaction t, long reportId, Prepared report,
+    private static ReportDto WriteChildren(DbConnection c, DbTransaction t, long reportId, Prepared report,
         int version, string createdAt, string updatedAt, long createdBy)
     {
         var row = report.Row;
@@ -190,7 +198,7 @@ public static class ReportStore
             var competitorId = c.Scalar<long?>(t, ResolveCompetitorSql, new { normalized });
             if (competitorId is { } cid && !seenIds.TryAdd(cid, i))
                 throw Invalid.Field($"competitors[{i}].name", $"Same competitor as competitors[{seenIds[cid]}] (an alias of it).");
-            c.Exec(t, InsertCompetitorSql, new { ReportId = reportId, Position = i, Name = name, Normalized = normalized, CompetitorId = competitorId, Primary = primary });
+            c.Exec(t, InsertCompetitorSql, new { ReportId = reportId, Position = i, Name = name, Normalized = normalized, CompetitorId = competitorId, Primary = primary ? 1L : 0L });
             competitors.Add(new ReportCompetitorDto(name, competitorId, competitorId is not null, primary));
         }
 
@@ -198,7 +206,7 @@ public static class ReportStore
         for (var i = 0; i < report.Reasons.Count; i++)
         {
             var (category, detail, primary) = report.Reasons[i];
-            c.Exec(t, InsertReasonSql, new { ReportId = reportId, Position = i, Category = category, Detail = detail, Primary = primary });
+            c.Exec(t, InsertReasonSql, new { ReportId = reportId, Position = i, Category = category, Detail = detail, Primary = primary ? 1L : 0L });
             reasons.Add(new ReportReasonDto(category, detail, primary));
         }
 
@@ -210,7 +218,7 @@ public static class ReportStore
             c.Exec(t, InsertObjectionSql, new
             {
                 ReportId = reportId, Position = i, Category = category, Competitor = competitor, CompetitorNormalized = normalized,
-                CompetitorId = competitorId, Text = text, Overcome = overcome,
+                CompetitorId = competitorId, Text = text, Overcome = overcome ? 1L : 0L,
             });
             objections.Add(new ReportObjectionDto(category, competitor, competitorId, text, overcome));
         }
@@ -292,7 +300,7 @@ public static class ReportStore
     private sealed class ObjectionRow { public string Category { get; init; } = ""; public string? Competitor { get; init; } public long? CompetitorId { get; init; } public string? Text { get; init; } public bool Overcome { get; init; } }
     private sealed class MessageRow { public string MessageId { get; init; } = ""; public string Resonance { get; init; } = ""; }
 
-    public static ReportDto? Load(SqliteConnection c, long id, SqliteTransaction? t = null)
+    public static ReportDto? Load(DbConnection c, long id, DbTransaction? t = null)
     {
         using var grid = c.QueryMultiple(LoadSql, new { id }, t);
         var r = grid.ReadSingleOrDefault<StoredRow>();

@@ -35,7 +35,7 @@ public sealed class ListCatalogCollateralHandler(Db db) : IQueryHandler<ListCata
     public async ValueTask<CatalogCollateralList> Handle(ListCatalogCollateral query, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<Row>(new CommandDefinition(ListSql, new { active = query.Active }, cancellationToken: cancellationToken));
+        var rows = await connection.QueryAsync<Row>(new CommandDefinition(ListSql, new { active = query.Active is { } a ? (a ? 1L : 0L) : (long?)null }, cancellationToken: cancellationToken));
         return new CatalogCollateralList(rows.Select(r => r.Dto()).ToList());
     }
 

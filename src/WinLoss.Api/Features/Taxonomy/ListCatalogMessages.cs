@@ -35,7 +35,7 @@ public sealed class ListCatalogMessagesHandler(Db db) : IQueryHandler<ListCatalo
     public async ValueTask<CatalogMessageList> Handle(ListCatalogMessages query, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<Row>(new CommandDefinition(ListSql, new { active = query.Active }, cancellationToken: cancellationToken));
+        var rows = await connection.QueryAsync<Row>(new CommandDefinition(ListSql, new { active = query.Active is { } a ? (a ? 1L : 0L) : (long?)null }, cancellationToken: cancellationToken));
         return new CatalogMessageList(rows.Select(r => r.Dto()).ToList());
     }
 

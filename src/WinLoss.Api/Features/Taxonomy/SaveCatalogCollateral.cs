@@ -55,7 +55,7 @@ public sealed class SaveCatalogCollateralHandler(Writer writer, TaxonomyCache ta
                     throw new ConflictException($"A collateral item with id '{id}' exists already.",
                         new Dictionary<string, object?> { ["field"] = "id", ["existing"] = $"/api/v1/catalog/collateral/{id}" });
                 next = new() { Id = id, Title = b.Title!.Trim(), Kind = CatalogRules.Clean(b.Kind), Url = CatalogRules.Clean(b.Url), Active = b.Active ?? true, CreatedAt = now, UpdatedAt = now };
-                c.Execute(InsertSql, new { next.Id, next.Title, next.Kind, next.Url, next.Active, Now = now }, t);
+                c.Execute(InsertSql, new { next.Id, next.Title, next.Kind, next.Url, Active = next.Active ? 1L : 0L, Now = now }, t);
             }
             else
             {
@@ -67,7 +67,7 @@ public sealed class SaveCatalogCollateralHandler(Writer writer, TaxonomyCache ta
                         Id = id, Title = b.Title?.Trim() ?? current.Title, Kind = b.Kind is null ? current.Kind : CatalogRules.Clean(b.Kind),
                         Url = b.Url is null ? current.Url : CatalogRules.Clean(b.Url), Active = b.Active ?? current.Active, CreatedAt = current.CreatedAt, UpdatedAt = now,
                     };
-                c.Execute(UpdateSql, new { next.Id, next.Title, next.Kind, next.Url, next.Active, Now = now }, t);
+                c.Execute(UpdateSql, new { next.Id, next.Title, next.Kind, next.Url, Active = next.Active ? 1L : 0L, Now = now }, t);
             }
             Audit.Record(c, t, command.Caller, command.Write == CatalogWrite.Create ? "catalog.collateral_created" : "catalog.collateral_updated",
                 $"catalog/collateral/{id}", new { next.Title, next.Kind, next.Url, next.Active });

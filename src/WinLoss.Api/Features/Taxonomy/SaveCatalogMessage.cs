@@ -56,7 +56,7 @@ public sealed class SaveCatalogMessageHandler(Writer writer, TaxonomyCache taxon
                     throw new ConflictException($"A message with id '{id}' exists already.",
                         new Dictionary<string, object?> { ["field"] = "id", ["existing"] = $"/api/v1/catalog/messages/{id}" });
                 next = new() { Id = id, Title = b.Title!.Trim(), Pillar = CatalogRules.Clean(b.Pillar), Stage = b.Stage, Active = b.Active ?? true, CreatedAt = now, UpdatedAt = now };
-                c.Execute(InsertSql, new { next.Id, next.Title, next.Pillar, next.Stage, next.Active, Now = now }, t);
+                c.Execute(InsertSql, new { next.Id, next.Title, next.Pillar, next.Stage, Active = next.Active ? 1L : 0L, Now = now }, t);
             }
             else
             {
@@ -68,7 +68,7 @@ public sealed class SaveCatalogMessageHandler(Writer writer, TaxonomyCache taxon
                         Id = id, Title = b.Title?.Trim() ?? current.Title, Pillar = b.Pillar is null ? current.Pillar : CatalogRules.Clean(b.Pillar),
                         Stage = b.Stage ?? current.Stage, Active = b.Active ?? current.Active, CreatedAt = current.CreatedAt, UpdatedAt = now,
                     };
-                c.Execute(UpdateSql, new { next.Id, next.Title, next.Pillar, next.Stage, next.Active, Now = now }, t);
+                c.Execute(UpdateSql, new { next.Id, next.Title, next.Pillar, next.Stage, Active = next.Active ? 1L : 0L, Now = now }, t);
             }
             Audit.Record(c, t, command.Caller, command.Write == CatalogWrite.Create ? "catalog.message_created" : "catalog.message_updated",
                 $"catalog/messages/{id}", new { next.Title, next.Pillar, next.Stage, next.Active });

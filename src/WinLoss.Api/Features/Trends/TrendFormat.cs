@@ -70,7 +70,7 @@ public static class TrendFormat
         if (ids.Count > 0)
         {
             await using var c = await db.OpenAsync(ct);
-            foreach (var (id, name) in await c.QueryAsync<(long, string)>(new CommandDefinition(CompetitorNamesSql, new { ids }, cancellationToken: ct))) names[id] = name;
+            foreach (var (id, name) in await c.QueryAsync<(long, string)>(new CommandDefinition(Dialect.Of(c).Adapt(CompetitorNamesSql), new { ids }, cancellationToken: ct))) names[id] = name;
         }
         var raw = new Dictionary<string, string>(StringComparer.Ordinal);
         if (unmatched.Count > 0)

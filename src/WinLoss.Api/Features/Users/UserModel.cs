@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using Dapper;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using WinLoss.Api.Infrastructure;
 using WinLoss.Api.Infrastructure.Auth;
 using WinLoss.Api.Infrastructure.Database;
@@ -63,11 +63,11 @@ public static class UserStore
     private const string InsertKeySql =
         "INSERT INTO api_keys (user_id, prefix, hash, created_at) VALUES (@userId, @prefix, @hash, @now) RETURNING id";
 
-    public static UserDto? Load(SqliteConnection c, long id, SqliteTransaction? t = null) =>
+    public static UserDto? Load(DbConnection c, long id, DbTransaction? t = null) =>
         c.QuerySingleOrDefault<UserDto>(SelectUser + " WHERE u.id = @id", new { id }, t);
 
     /// <summary>Generates a key for <paramref name="userId"/>, stores only its hash, and audits the issue.</summary>
-    public static IssuedKey IssueKey(SqliteConnection c, SqliteTransaction t, long userId, Caller? caller)
+    public static IssuedKey IssueKey(DbConnection c, DbTransaction t, long userId, Caller? caller)
     {
         var key = ApiKeys.Generate();
         var prefix = ApiKeys.DisplayPrefix(key);

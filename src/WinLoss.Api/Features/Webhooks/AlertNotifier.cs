@@ -64,12 +64,13 @@ public sealed class AlertNotifier(IServiceScopeFactory scopes, Db db, Writer wri
         """;
     private const string InsertAlertSql =
         """
-        INSERT OR IGNORE INTO raised_alerts (alert_key, kind, subject, period, summary, raised_at)
+        INSERT INTO raised_alerts (alert_key, kind, subject, period, summary, raised_at)
         VALUES (@Key, @Kind, @Subject, @Period, @Summary, @now)
+        ON CONFLICT DO NOTHING
         """;
     private const string SetAlertEventSql = "UPDATE raised_alerts SET event_id = @eventId WHERE alert_key = @key";
     private const string DigestExistsSql = "SELECT COUNT(*) FROM weekly_digests WHERE week = @week";
-    private const string InsertDigestSql = "INSERT OR IGNORE INTO weekly_digests (week, sent_at, event_id) VALUES (@week, @now, @eventId)";
+    private const string InsertDigestSql = "INSERT INTO weekly_digests (week, sent_at, event_id) VALUES (@week, @now, @eventId) ON CONFLICT DO NOTHING";
     private const string WeekAlertsSql =
         """
         SELECT kind AS Kind, subject AS Subject, period AS Period, summary AS Summary, raised_at AS RaisedAt

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Dapper;
 using Mediator;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using WinLoss.Api.Infrastructure.Auth;
 using WinLoss.Api.Infrastructure.Database;
 using WinLoss.Api.Infrastructure.Errors;
@@ -78,9 +78,9 @@ public static class WebhookRows
         public WebhookDto ToDto() => new(Id, Url, JsonSerializer.Deserialize<string[]>(Events) ?? [], Format, Description, CreatedAt, CreatedBy, DisabledAt, DisabledReason);
     }
 
-    public static async Task<WebhookDto?> LoadAsync(SqliteConnection c, long id, CancellationToken cancellationToken) =>
+    public static async Task<WebhookDto?> LoadAsync(DbConnection c, long id, CancellationToken cancellationToken) =>
         (await c.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(SelectSql + " WHERE id = @id AND deleted_at IS NULL", new { id }, cancellationToken: cancellationToken)))?.ToDto();
 
-    public static Row? Load(SqliteConnection c, SqliteTransaction t, long id) =>
+    public static Row? Load(DbConnection c, DbTransaction t, long id) =>
         c.QuerySingleOrDefault<Row>(SelectSql + " WHERE id = @id AND deleted_at IS NULL", new { id }, t);
 }

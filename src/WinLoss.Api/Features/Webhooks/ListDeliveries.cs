@@ -2,7 +2,7 @@ using Dapper;
 using FluentValidation;
 using Mediator;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using WinLoss.Api.Infrastructure.Auth;
 using WinLoss.Api.Infrastructure.Database;
 using WinLoss.Api.Infrastructure.Errors;
@@ -61,11 +61,11 @@ public sealed class ListDeliveriesHandler(Db db) : IQueryHandler<ListDeliveries,
             ?? throw new NotFoundException($"Delivery {query.DeliveryId} of webhook {query.WebhookId} not found.");
     }
 
-    private static async Task<IReadOnlyList<DeliveryDto>> ReadAsync(SqliteConnection c, long webhookId, string? state, long? deliveryId, int limit, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<DeliveryDto>> ReadAsync(DbConnection c, long webhookId, string? state, long? deliveryId, int limit, CancellationToken cancellationToken)
     {
         var rows = (await c.QueryAsync<Row>(new CommandDefinition(ListSql, new { webhookId, state, deliveryId, limit }, cancellationToken: cancellationToken))).ToList();
         if (rows.Count == 0) return [];
-        var attempts = (await c.QueryAsync<AttemptRow>(new CommandDefinition(AttemptsSql, new { ids = rows.Select(r => r.Id).ToArray() }, cancellationToken: cancellationToken)))
+        var attempts = (await c.QueryAsync<AttemptRow>(new CommandDefinition(Dialect.Of(c).Adapt(AttemptsSql), new { ids = rows.Select(r => r.Id).ToArray() }, cancellationToken: cancellationToken)))
             .ToLookup(a => a.DeliveryId);
         return rows.Select(r => new DeliveryDto(r.Id, r.WebhookId, r.EventType, r.MessageId, r.State, r.Attempts, r.CreatedAt, r.LastAttemptAt,
             r.LastStatus, r.LastError, r.NextAttemptAt, r.DeliveredAt, r.RedeliveryOf,

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
@@ -237,7 +238,7 @@ public sealed class WebhookDelivery : BackgroundService
         WHERE webhook_id = @WebhookId AND state = 'pending';
         """;
 
-    private static void Record(Microsoft.Data.Sqlite.SqliteConnection c, Microsoft.Data.Sqlite.SqliteTransaction t, AttemptRecord r)
+    private static void Record(DbConnection c, DbTransaction t, AttemptRecord r)
     {
         c.Execute(InsertAttemptSql, new { r.DeliveryId, r.At, r.Status, r.Error, r.DurationMs }, t);
         switch (r.Result)

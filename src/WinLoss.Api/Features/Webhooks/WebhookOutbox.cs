@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using WinLoss.Api.Features.Reports;
 using WinLoss.Api.Infrastructure.Database;
 
@@ -36,7 +36,7 @@ public static class WebhookOutbox
     };
 
     /// <summary>Records <paramref name="type"/> with <paramref name="data"/> for every webhook subscribed to it; returns the event id (null: nobody listens).</summary>
-    public static long? Raise(SqliteConnection c, SqliteTransaction t, string type, object data)
+    public static long? Raise(DbConnection c, DbTransaction t, string type, object data)
     {
         var quoted = "\"" + type + "\"";
         if (c.Scalar<long>(t, AnySubscriberSql, new { quoted }) == 0) return null;
@@ -47,7 +47,7 @@ public static class WebhookOutbox
     }
 
     /// <summary>An event for one webhook only (ping, redelivery of a new copy); returns the delivery id.</summary>
-    public static long RaiseFor(SqliteConnection c, SqliteTransaction t, long webhookId, string type, object data)
+    public static long RaiseFor(DbConnection c, DbTransaction t, long webhookId, string type, object data)
     {
         var now = Clock.Now();
         var eventId = InsertEvent(c, t, type, data, now);
@@ -55,10 +55,10 @@ public static class WebhookOutbox
     }
 
     /// <summary>A new delivery of an existing event (same webhook-id) to one webhook, due now.</summary>
-    public static long Redeliver(SqliteConnection c, SqliteTransaction t, long webhookId, long eventId, long redeliveryOf) =>
+    public static long Redeliver(DbConnection c, DbTransaction t, long webhookId, long eventId, long redeliveryOf) =>
         c.Insert(t, InsertOneDeliverySql, new { webhookId, eventId, now = Clock.Now(), redeliveryOf = (long?)redeliveryOf });
 
-    private static long InsertEvent(SqliteConnection c, SqliteTransaction t, string type, object data, string now)
+    private static long InsertEvent(DbConnection c, DbTransaction t, string type, object data, string now)
     {
         var messageId = "msg_" + Guid.CreateVersion7().ToString("N");
         var payload = JsonSerializer.Serialize(new EventBody(type, now, data), Json);
@@ -68,7 +68,7 @@ public static class WebhookOutbox
     private sealed record EventBody(string Type, string Timestamp, object Data);
 
     /// <summary>report.filed, raised in the transaction that stores a newly filed report (not by CRM imports).</summary>
-    public static void ReportFiled(SqliteConnection c, SqliteTransaction t, ReportDto report) =>
+    public static void ReportFiled(DbConnection c, DbTransaction t, ReportDto report) =>
         Raise(c, t, WebhookEvents.ReportFiled, new ReportFiledData(
             report.Id, report.DealId, report.Outcome, report.ClosedOn, report.Amount, report.Currency, report.Segment,
             report.StageReached, report.Region, report.Product, report.AccountName,

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Dapper;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using WinLoss.Api.Infrastructure.Auth;
 using WinLoss.Api.Infrastructure.Database;
 using WinLoss.Api.Infrastructure.Http;
@@ -13,7 +13,7 @@ public static class Audit
     private const string InsertSql =
         "INSERT INTO audit_log (at, user_id, role, action, target, details) VALUES (@at, @userId, @role, @action, @target, @details)";
 
-    public static void Record(SqliteConnection c, SqliteTransaction t, Caller? caller, string action, string? target, object? details)
+    public static void Record(DbConnection c, DbTransaction t, Caller? caller, string action, string? target, object? details)
     {
         c.Execute(InsertSql, new
         {

@@ -1,26 +1,28 @@
 using System.Collections.Concurrent;
+using System.Data.Common;
 using System.Globalization;
 using System.Linq.Expressions;
 using System.Reflection;
 using System.Runtime.CompilerServices;
+using Dapper;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
 namespace WinLoss.Api.Infrastructure.Database;
 
 /// <summary>
-/// Prepared statements for the writer's hot path. Dapper creates and compiles a new command per call;
-/// <see cref="Exec"/> and <see cref="Scalar{T}"/> keep each SQL text compiled once per connection and run it through
-/// SQLite's own API (bind, step, reset), skipping the per-call parameter lookup, data reader and statement iterator of a
-/// Microsoft.Data.Sqlite command (figures: docs/performance.md, "Where the time goes"). Parameters come from an anonymous object's properties (names
-/// as in the SQL, without '@'), like Dapper; values bind as Microsoft.Data.Sqlite binds them. Errors surface as
-/// <see cref="SqliteException"/> with SQLite's code and message. Use only on the writer connection (inside Writer jobs);
-/// reads keep using Dapper.
+/// The write path's statements, for either engine. On SQLite, <see cref="Exec"/>, <see cref="Insert"/> and
+/// <see cref="Scalar{T}"/> keep each SQL text compiled once per connection and run it through SQLite's own API (bind,
+/// step, reset), skipping the per-call parameter lookup, data reader and statement iterator of a Microsoft.Data.Sqlite
+/// command (figures: docs/performance.md, "Where the time goes"); the compiled statements hang off the connection, so
+/// a writer job needs nothing but its (connection, transaction) pair. On PostgreSQL they are plain Dapper calls (Npgsql
+/// prepares repeated statements on the server itself). Parameters come from an anonymous object's properties (names
+/// as in the SQL, without '@'), like Dapper. Errors surface as the engine's exception. Use inside Writer jobs; reads
+/// use Dapper.
 /// </summary>
 public static class PreparedSql
 {
     private static readonly ConditionalWeakTable<SqliteConnection, Statements> Cache = new();
-    private static readonly ConditionalWeakTable<SqliteConnection, Dictionary<string, SqliteCommand>> Commands = new();
     private static readonly ConcurrentDictionary<Type, (string Name, Func<object, object?> Get)[]> Accessors = new();
 
     /// <summary>The compiled statements of one SQL text (one per ';'-separated statement) and their parameter bindings.</summary>
@@ -33,8 +35,9 @@ public static class PreparedSql
     }
 
     /// <summary>Runs every statement of <paramref name="sql"/>; returns the rows changed by the last one.</summary>
-    public static int Exec(this SqliteConnection c, SqliteTransaction t, string sql, object? param = null)
+    public static int Exec(this DbConnection connection, DbTransaction t, string sql, object? param = null)
     {
+        if (connection is not SqliteConnection c) return connection.Execute(sql, param, t);
         var db = c.Handle!;
         var entry = Get(c, t, sql, param);
         foreach (var stmt in entry.Statements)
@@ -54,18 +57,20 @@ public static class PreparedSql
     }
 
     /// <summary>
-    /// Runs an INSERT and returns the new row's rowid (an INSERT … RETURNING id costs ~50% more: SQLite buffers the
-    /// returned rows in a temporary table).
+    /// Runs an INSERT into a table with an id column and returns the new row's id (on SQLite its rowid: an INSERT …
+    /// RETURNING id costs ~50% more there, as SQLite buffers the returned rows in a temporary table).
     /// </summary>
-    public static long Insert(this SqliteConnection c, SqliteTransaction t, string sql, object? param = null)
+    public static long Insert(this DbConnection connection, DbTransaction t, string sql, object? param = null)
     {
+        if (connection is not SqliteConnection c) return connection.ExecuteScalar<long>(sql + " RETURNING id", param, t);
         c.Exec(t, sql, param);
         return raw.sqlite3_last_insert_rowid(c.Handle!);
     }
 
     /// <summary>The first column of the first row of the (single-statement) <paramref name="sql"/>, or default.</summary>
-    public static T? Scalar<T>(this SqliteConnection c, SqliteTransaction t, string sql, object? param = null)
+    public static T? Scalar<T>(this DbConnection connection, DbTransaction t, string sql, object? param = null)
     {
+        if (connection is not SqliteConnection c) return connection.ExecuteScalar<T>(sql, param, t);
         var db = c.Handle!;
         var stmt = Get(c, t, sql, param).Statements.Single();
         object? value;
@@ -88,20 +93,6 @@ public static class PreparedSql
         return (T)(target.IsInstanceOfType(value) ? value : Convert.ChangeType(value, target, CultureInfo.InvariantCulture));
     }
 
-    /// <summary>A cached Microsoft.Data.Sqlite command for <paramref name="sql"/> on this connection, bound to <paramref name="t"/> (for readers of many rows).</summary>
-    public static SqliteCommand Cached(this SqliteConnection c, SqliteTransaction t, string sql)
-    {
-        var commands = Commands.GetOrCreateValue(c);
-        if (!commands.TryGetValue(sql, out var command))
-        {
-            command = c.CreateCommand();
-            command.CommandText = sql;
-            commands[sql] = command;
-        }
-        command.Transaction = t;
-        return command;
-    }
-
     /// <summary>The statements of one connection: by SQL text, and by the identity of interned (literal) SQL strings.</summary>
     private sealed class Statements
     {
@@ -109,19 +100,16 @@ public static class PreparedSql
         public Dictionary<string, Entry> ByLiteral { get; } = new(ReferenceEqualityComparer.Instance);
     }
 
-    // The writer thread runs every job on one connection: remember its statements instead of asking the weak table.
-    [ThreadStatic] private static (SqliteConnection Connection, Statements Statements)? _last;
-
-    private static Entry Get(SqliteConnection c, SqliteTransaction t, string sql, object? param)
+    private static Entry Get(SqliteConnection c, DbTransaction t, string sql, object? param)
     {
         if (t.Connection != c) throw new InvalidOperationException("The transaction belongs to another connection.");
-        if (_last is not { } last || last.Connection != c) _last = last = (c, Cache.GetOrCreateValue(c));
+        var statements = Cache.GetOrCreateValue(c);
         // SQL texts are string literals: looked up by reference they cost no hashing of a few hundred characters per run.
-        if (!last.Statements.ByLiteral.TryGetValue(sql, out var entry))
+        if (!statements.ByLiteral.TryGetValue(sql, out var entry))
         {
-            if (!last.Statements.ByText.TryGetValue(sql, out entry))
-                last.Statements.ByText[sql] = entry = new Entry(Prepare(c.Handle!, sql));
-            if (ReferenceEquals(string.IsInterned(sql), sql)) last.Statements.ByLiteral[sql] = entry;
+            if (!statements.ByText.TryGetValue(sql, out entry))
+                statements.ByText[sql] = entry = new Entry(Prepare(c.Handle!, sql));
+            if (ReferenceEquals(string.IsInterned(sql), sql)) statements.ByLiteral[sql] = entry;
         }
         if (param is null) return entry;
         var type = param.GetType();

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Data.Common;
 using System.Threading.Channels;
 using Microsoft.Win32.SafeHandles;
 using Microsoft.Data.Sqlite;
@@ -6,13 +7,23 @@ using Microsoft.Data.Sqlite;
 namespace WinLoss.Api.Infrastructure.Database;
 
 /// <summary>
-/// The single writer (SQLite allows one at a time). Every state change runs here as a job on one
+/// Runs every state change as a job: <c>(connection, transaction) =&gt; …</c>, the same code on either engine.
+/// <para>
+/// PostgreSQL: each job is an ordinary transaction on a pooled connection, at SERIALIZABLE isolation, so the outcome is
+/// that of some one-at-a-time order of all jobs of all instances — the guarantee the single SQLite writer gives — and
+/// the invariants the handlers check (one live report per deal, idempotency keys, If-Match versions, re-attribution)
+/// hold across instances without each handler locking rows itself. A job that loses a conflict (serialization
+/// failure, deadlock) runs again after a random backoff, up to <see cref="MaxAttempts"/> times, so every job must be safe to run twice (its
+/// effects are its SQL; what it captures it recomputes). The server batches concurrent commits itself.
+/// </para>
+/// <para>SQLite: the single writer (SQLite allows one at a time). Every state change runs here as a job on one
 /// dedicated connection. Jobs that arrive together share one transaction (group commit): each job
 /// runs inside its own SAVEPOINT, so a failing job is rolled back alone.
 /// A batch made only of repeatable jobs (<see cref="ExecuteRepeatableAsync{T}"/>) first runs without savepoints;
 /// if one of its jobs fails, the whole batch is rolled back and runs again, each job in its own savepoint.
+/// </para>
 /// <para>
-/// Durability: no job's task completes before the WAL holding its batch's COMMIT has been flushed to disk (fsync),
+/// SQLite durability: no job's task completes before the WAL holding its batch's COMMIT has been flushed to disk (fsync),
 /// so an acknowledged write survives a process kill and a power loss. The flush runs on its own thread
 /// (<see cref="SyncLoop"/>) while the writer goes on with the next batch: the writer's connection commits with
 /// synchronous=NORMAL (SQLite then syncs only around checkpoints) and one fsync covers every batch committed before
@@ -34,10 +45,24 @@ public sealed class Writer : IAsyncDisposable
     /// <summary>The jobs of one committed batch and the WAL file their COMMIT went to.</summary>
     private sealed record Committed(Job[] Jobs, SafeFileHandle Wal);
 
+    /// <summary>How often a PostgreSQL job runs before its serialization failure is given up on (answered 503).</summary>
+    public const int MaxAttempts = 40;
+
+    private readonly SemaphoreSlim? _postgresSlots;
+
     public Writer(Db db, ILogger<Writer> logger)
     {
         _db = db;
         _logger = logger;
+        if (db.IsPostgreSql)
+        {
+            // Bounds this instance's concurrent write transactions (and so its connections and the conflicts between them).
+            // Eight: enough to keep PostgreSQL busy on a few cores; more only adds conflicts between check-then-write jobs.
+            _postgresSlots = new SemaphoreSlim(8, 8);
+            _loopDone.SetResult();
+            _syncDone.SetResult();
+            return;
+        }
         new Thread(SyncLoop) { IsBackground = true, Name = "WinLoss WAL sync" }.Start();
         new Thread(Loop) { IsBackground = true, Name = "WinLoss writer" }.Start();
     }
@@ -46,7 +71,7 @@ public sealed class Writer : IAsyncDisposable
     public long Syncs => Interlocked.Read(ref _syncs);
 
     /// <summary>Runs <paramref name="work"/> in the writer's transaction; completes once its COMMIT is flushed to disk.</summary>
-    public Task<T> ExecuteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken cancellationToken = default) =>
+    public Task<T> ExecuteAsync<T>(Func<DbConnection, DbTransaction, T> work, CancellationToken cancellationToken = default) =>
         Enqueue(work, repeatable: false, cancellationToken);
 
     /// <summary>
@@ -55,18 +80,49 @@ public sealed class Writer : IAsyncDisposable
     /// and in exchange runs batches of such jobs without a savepoint per job — each savepoint makes SQLite copy every
     /// page the job changes first (~20 for a filed report) into its undo journal.
     /// </summary>
-    public Task<T> ExecuteRepeatableAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken cancellationToken = default) =>
+    public Task<T> ExecuteRepeatableAsync<T>(Func<DbConnection, DbTransaction, T> work, CancellationToken cancellationToken = default) =>
         Enqueue(work, repeatable: true, cancellationToken);
 
-    private Task<T> Enqueue<T>(Func<SqliteConnection, SqliteTransaction, T> work, bool repeatable, CancellationToken cancellationToken)
+    private Task<T> Enqueue<T>(Func<DbConnection, DbTransaction, T> work, bool repeatable, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        if (_postgresSlots is not null) return RunOnPostgreSqlAsync(work);
         var job = new Job<T>(work, repeatable);
         if (!_channel.Writer.TryWrite(job)) throw new ObjectDisposedException(nameof(Writer));
         return job.Task;
     }
 
-    public Task ExecuteAsync(Action<SqliteConnection, SqliteTransaction> work, CancellationToken cancellationToken = default) =>
+    private async Task<T> RunOnPostgreSqlAsync<T>(Func<DbConnection, DbTransaction, T> work)
+    {
+        // Not cancellable once queued, as on SQLite: a job whose client went away still commits or fails as a whole.
+        await _postgresSlots!.WaitAsync();
+        try
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                await using var connection = await _db.OpenAsync();
+                await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.Serializable);
+                try
+                {
+                    var result = work(connection, transaction);
+                    await transaction.CommitAsync();
+                    return result;
+                }
+                catch (Exception ex) when (Dialect.IsRetryable(ex) && attempt < MaxAttempts)
+                {
+                    _logger.LogDebug("Write conflict (attempt {Attempt}): running the job again", attempt);
+                    // Exponential backoff with full jitter (up to 100 ms): colliding jobs spread out instead of colliding again.
+                    await Task.Delay(Random.Shared.Next(1, Math.Min(100, 2 << Math.Min(attempt, 6))));
+                }
+            }
+        }
+        finally
+        {
+            _postgresSlots.Release();
+        }
+    }
+
+    public Task ExecuteAsync(Action<DbConnection, DbTransaction> work, CancellationToken cancellationToken = default) =>
         ExecuteAsync<bool>((c, t) => { work(c, t); return true; }, cancellationToken);
 
     private void Loop()
@@ -88,7 +144,7 @@ public sealed class Writer : IAsyncDisposable
                     RunBatch(connection, batch, done);
                     if (done.Count == 0) continue;
                     // After the first COMMIT on this connection its WAL file surely exists.
-                    wal ??= File.OpenHandle(_db.Path + "-wal", FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+                    wal ??= File.OpenHandle(_db.Path! + "-wal", FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
                     _committed.Add(new Committed([.. done], wal));
                 }
                 catch (Exception ex)
@@ -175,7 +231,7 @@ public sealed class Writer : IAsyncDisposable
     /// </summary>
     private SqliteConnection OpenConnection()
     {
-        var connection = _db.Open();
+        var connection = (SqliteConnection)_db.Open();
         using var pragma = connection.CreateCommand();
         pragma.CommandText = "PRAGMA temp_store = MEMORY; PRAGMA synchronous = NORMAL"; // the sync thread flushes each commit
         pragma.ExecuteNonQuery();
@@ -235,17 +291,17 @@ public sealed class Writer : IAsyncDisposable
     private abstract class Job(bool repeatable)
     {
         public bool Repeatable { get; } = repeatable;
-        public abstract void Run(SqliteConnection connection, SqliteTransaction transaction);
+        public abstract void Run(DbConnection connection, DbTransaction transaction);
         public abstract void Fail(Exception exception);
         public abstract void Complete();
     }
 
-    private sealed class Job<T>(Func<SqliteConnection, SqliteTransaction, T> work, bool repeatable) : Job(repeatable)
+    private sealed class Job<T>(Func<DbConnection, DbTransaction, T> work, bool repeatable) : Job(repeatable)
     {
         private readonly TaskCompletionSource<T> _tcs = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private T _result = default!;
         public Task<T> Task => _tcs.Task;
-        public override void Run(SqliteConnection connection, SqliteTransaction transaction) => _result = work(connection, transaction);
+        public override void Run(DbConnection connection, DbTransaction transaction) => _result = work(connection, transaction);
         public override void Fail(Exception exception) => _tcs.TrySetException(exception);
         public override void Complete() => _tcs.TrySetResult(_result);
     }

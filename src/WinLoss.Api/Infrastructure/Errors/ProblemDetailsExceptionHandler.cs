@@ -1,6 +1,8 @@
+using System.Data.Common;
 using FluentValidation;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
+using WinLoss.Api.Infrastructure.Database;
 
 namespace WinLoss.Api.Infrastructure.Errors;
 
@@ -9,6 +11,9 @@ public sealed class ProblemDetailsExceptionHandler(
     IProblemDetailsService problems, StorageHealth storage, ILogger<ProblemDetailsExceptionHandler> logger)
     : IExceptionHandler
 {
+    /// <summary>Retry-After when the database is unreachable: a restart of PostgreSQL takes a few seconds.</summary>
+    public const int DatabaseRetryAfterSeconds = 2;
+
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
         // A SQLite error while the disk is known to be full is that fault too: after SQLITE_FULL, SQLite may have rolled the
@@ -16,14 +21,18 @@ public sealed class ProblemDetailsExceptionHandler(
         // what the other jobs of the batch see.
         var diskFull = exception is StorageFullException || StorageHealth.IsDiskFull(exception)
             || (exception is Microsoft.Data.Sqlite.SqliteException && storage.Problem() is not null);
+        // The database cannot be reached or is restarting (PostgreSQL), or a write kept losing conflicts: nothing was
+        // written (the transaction did not commit); the request is safe to repeat.
+        var unavailable = !diskFull && (Dialect.IsUnavailable(exception) || Dialect.IsRetryable(exception));
+        if (unavailable) context.Response.Headers.RetryAfter = DatabaseRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (diskFull)
         {
             storage.MarkFull();
             context.Response.Headers.RetryAfter = StorageHealth.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
         // A problem that says when to come back (e.g. the read side still loading at start) carries Retry-After.
-        if (exception is ProblemException { Status: StatusCodes.Status503ServiceUnavailable } unavailable
-            && unavailable.Extensions.TryGetValue("retryAfterSeconds", out var seconds) && seconds is int retryAfter)
+        if (exception is ProblemException { Status: StatusCodes.Status503ServiceUnavailable } comeBack
+            && comeBack.Extensions.TryGetValue("retryAfterSeconds", out var seconds) && seconds is int retryAfter)
             context.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
         ProblemDetails problem = exception switch
         {
@@ -34,6 +43,12 @@ public sealed class ProblemDetailsExceptionHandler(
                 Status = StatusCodes.Status503ServiceUnavailable,
                 Title = "Storage full",
                 Detail = "The server's disk is full: nothing was stored. Retry later (see Retry-After); the request is safe to repeat.",
+            },
+            _ when unavailable => new ProblemDetails
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "Database unavailable",
+                Detail = "The database could not be reached or is restarting: nothing was stored. Retry later (see Retry-After); the request is safe to repeat.",
             },
             BadHttpRequestException b => new ProblemDetails
             {
@@ -52,7 +67,9 @@ public sealed class ProblemDetailsExceptionHandler(
                 Detail = "An unexpected error occurred. It has been logged.",
             },
         };
-        if (diskFull)
+        if (unavailable)
+            logger.LogWarning(exception, "Database unavailable for {Method} {Path}", context.Request.Method, context.Request.Path);
+        else if (diskFull)
             logger.LogWarning(exception, "Disk full for {Method} {Path}", context.Request.Method, context.Request.Path);
         else if (problem.Status >= 500)
             logger.LogError(exception, "Unhandled exception for {Method} {Path}", context.Request.Method, context.Request.Path);

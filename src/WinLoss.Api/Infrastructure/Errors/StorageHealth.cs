@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using WinLoss.Api.Infrastructure.Database;
 
 namespace WinLoss.Api.Infrastructure.Errors;
@@ -25,7 +25,7 @@ public sealed class StorageHealth(Db db)
     {
         for (var ex = exception; ex is not null; ex = ex.InnerException)
         {
-            if (ex is SqliteException { SqliteErrorCode: 13 }) return true; // SQLITE_FULL
+            if (Dialect.Sqlite.IsDiskFull(ex) || Dialect.PostgreSql.IsDiskFull(ex)) return true; // SQLITE_FULL, PostgreSQL disk_full
             if (ex is IOException io)
             {
                 var code = io.HResult & 0xFFFF;

@@ -14,8 +14,12 @@ public sealed record WinLossOptions
     public const int DefaultRateLimit = 600;
     public const int MinAdminKeyLength = 32;
 
-    /// <summary>WINLOSS_DB: the SQLite file.</summary>
+    /// <summary>WINLOSS_DB: the SQLite file, or a PostgreSQL database (Npgsql connection string or postgres:// URL).</summary>
     public string Db { get; init; } = DefaultDb;
+
+    /// <summary>WINLOSS_DATA_DIR: where local files go (admin.key, read-side snapshot, webhook key); null = beside the
+    /// SQLite file, or ./data with PostgreSQL.</summary>
+    public string? DataDirectory { get; init; }
 
     /// <summary>WINLOSS_ADMIN_KEY: the first admin's key on a database without one; null = generate one.</summary>
     public string? AdminKey { get; init; }
@@ -26,6 +30,11 @@ public sealed record WinLossOptions
     /// <summary>WINLOSS_BENCH=1 maps the bare baseline endpoint scripts/bench.sh intake compares with.</summary>
     public bool Bench { get; init; }
 
+    /// <summary>Whether WINLOSS_DB is meant as PostgreSQL: a postgres:// URL or keyword=value pairs with a Host/Server.</summary>
+    private static bool LooksLikePostgreSql(string db) =>
+        db.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) || db.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase)
+        || (db.Contains('=', StringComparison.Ordinal) && db.Contains(';', StringComparison.Ordinal));
+
     /// <summary>Reads and checks the settings; throws <see cref="OptionsValidationException"/> naming every bad one.</summary>
     public static WinLossOptions Load(IConfiguration configuration)
     {
@@ -34,7 +43,19 @@ public sealed record WinLossOptions
 
         var db = Read("WINLOSS_DB");
         if (db is not null && (string.IsNullOrWhiteSpace(db) || db.Contains('\0', StringComparison.Ordinal)))
-            failures.Add("WINLOSS_DB must be the path of the SQLite database file (it is empty or not a path).");
+            failures.Add("WINLOSS_DB must be the path of the SQLite database file or a PostgreSQL connection string (it is empty or not a path).");
+        else if (db is not null && LooksLikePostgreSql(db))
+        {
+            try
+            {
+                if (Database.Db.PostgreSqlSetting(db) is null)
+                    failures.Add("WINLOSS_DB looks like a PostgreSQL connection string but names no Host (e.g. Host=db.internal;Port=5432;Database=winloss;Username=winloss;Password=…).");
+            }
+            catch (Exception ex) when (ex is ArgumentException or UriFormatException or FormatException)
+            {
+                failures.Add($"WINLOSS_DB is not a valid PostgreSQL connection string or URL: {ex.Message}");
+            }
+        }
         else if (db is not null && Directory.Exists(db))
             failures.Add($"WINLOSS_DB must name a database file, not a directory ({db}); e.g. {Path.Combine(db, "winloss.db")}.");
 
@@ -53,10 +74,16 @@ public sealed record WinLossOptions
         if (bench is not (null or "" or "0" or "1"))
             failures.Add($"WINLOSS_BENCH must be 1 (map the benchmark baseline endpoint) or 0 (it is \"{bench}\").");
 
+        var dataDir = Read("WINLOSS_DATA_DIR");
+        if (string.IsNullOrWhiteSpace(dataDir)) dataDir = null;
+        else if (dataDir.Contains('\0', StringComparison.Ordinal) || File.Exists(dataDir))
+            failures.Add($"WINLOSS_DATA_DIR must name a directory (it is \"{dataDir}\").");
+
         if (failures.Count > 0) throw new OptionsValidationException("WINLOSS", typeof(WinLossOptions), failures);
         return new WinLossOptions
         {
             Db = string.IsNullOrWhiteSpace(db) ? DefaultDb : db,
+            DataDirectory = dataDir,
             AdminKey = adminKey,
             RateLimitPerMinute = rateLimit,
             Bench = bench == "1",

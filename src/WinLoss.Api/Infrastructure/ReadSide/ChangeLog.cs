@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using WinLoss.Api.Infrastructure.Database;
 
 namespace WinLoss.Api.Infrastructure.ReadSide;
@@ -15,6 +15,6 @@ public static class ChangeLog
     private const string InsertSql = "INSERT INTO read_changes (entity, entity_id, changed_at) VALUES (@Entity, @Id, @Now)";
 
     /// <summary>Records that <paramref name="entity"/> <paramref name="id"/> changed (call inside the writer job that changed it).</summary>
-    public static void Record(SqliteConnection c, SqliteTransaction t, string entity, long id) =>
+    public static void Record(DbConnection c, DbTransaction t, string entity, long id) =>
         c.Exec(t, InsertSql, new { Entity = entity, Id = id, Now = Clock.Now() });
 }

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Dapper;
 using DuckDB.NET.Data;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using WinLoss.Api.Infrastructure.Database;
 using WinLoss.Api.Infrastructure.Errors;
 
@@ -54,7 +54,7 @@ public sealed class ReadStore : IDisposable
         _db = db;
         _projections = projections.ToList();
         _logger = logger;
-        SnapshotPath = db.Path + ".readside";
+        SnapshotPath = db.ReadSideSnapshotPath;
         SchemaHash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(
             Version + "\n" + string.Join("\n", _projections.OrderBy(p => p.Entity, StringComparer.Ordinal).Select(p => p.Entity + "\n" + p.Schema)))))[..16];
     }
@@ -150,8 +150,8 @@ public sealed class ReadStore : IDisposable
                 }
                 using (var source = _db.Open())
                 {
-                    var (max, pruned) = source.QuerySingle<(long Max, long Pruned)>(
-                        "SELECT COALESCE((SELECT MAX(seq) FROM read_changes), 0), (SELECT pruned_through FROM read_changes_pruned)");
+                    var max = source.ExecuteScalar<long>(_db.Dialect.FeedMaxPositionSql);
+                    var pruned = source.ExecuteScalar<long>("SELECT pruned_through FROM read_changes_pruned");
                     if (saved.Seq > max)
                     {
                         _logger.LogWarning("Read-side snapshot is ahead of the write store (change {Saved} > {Max}): rebuilding", saved.Seq, max);
@@ -232,10 +232,11 @@ public sealed class ReadStore : IDisposable
 
     private void CatchUpCore()
     {
+        var dialect = _db.Dialect;
         while (true)
         {
             using var source = _db.Open();
-            using var sourceTransaction = source.BeginTransaction(deferred: true);
+            using var sourceTransaction = dialect.BeginSnapshot(source);
             var pruned = source.ExecuteScalar<long>("SELECT pruned_through FROM read_changes_pruned", transaction: sourceTransaction);
             if (_position < pruned)
             {
@@ -244,9 +245,12 @@ public sealed class ReadStore : IDisposable
                 continue;
             }
             var changes = source.Query<(long Seq, string Entity, long Id, string ChangedAt)>(
-                "SELECT seq, entity, entity_id, changed_at FROM read_changes WHERE seq > @position ORDER BY seq LIMIT @limit",
-                new { position = _position, limit = ChangesPerBatch }, sourceTransaction).ToList();
-            if (changes.Count == 0) return;
+                dialect.FeedChangesSql, new { position = _position, limit = ChangesPerBatch }, sourceTransaction).ToList();
+            // SQLite: the last change's seq. PostgreSQL: the watermark of this snapshot (Dialect, "PostgreSqlDialect").
+            var next = dialect.FeedNextPositionSql is { } nextSql
+                ? Math.Max(_position, source.ExecuteScalar<long>(nextSql, transaction: sourceTransaction))
+                : changes.Count > 0 ? changes[^1].Seq : _position;
+            if (changes.Count == 0 && next == _position) return;
 
             var writer = _writer!;
             using (var target = writer.BeginTransaction())
@@ -256,13 +260,13 @@ public sealed class ReadStore : IDisposable
                     var ids = changes.Where(c => c.Entity == projection.Entity).Select(c => c.Id).Distinct().ToList();
                     if (ids.Count > 0) projection.Replace(source, sourceTransaction, writer, ids);
                 }
-                var last = changes[^1];
-                writer.Execute($"UPDATE {PositionTable} SET seq = $seq, changed_at = $at", new { seq = last.Seq, at = last.ChangedAt }, target);
+                var at = changes.Count > 0 ? changes[^1].ChangedAt : _asOf;
+                writer.Execute($"UPDATE {PositionTable} SET seq = $seq, changed_at = $at", new { seq = next, at }, target);
                 target.Commit();
+                Interlocked.Exchange(ref _position, next);
+                Volatile.Write(ref _asOf, at);
             }
-            Interlocked.Exchange(ref _position, changes[^1].Seq);
-            Volatile.Write(ref _asOf, changes[^1].ChangedAt);
-            if (changes.Count < ChangesPerBatch) return;
+            if (dialect.FeedNextPositionSql is not null || changes.Count < ChangesPerBatch) return;
         }
     }
 
@@ -296,11 +300,10 @@ public sealed class ReadStore : IDisposable
         try
         {
             using var source = _db.Open();
-            using var sourceTransaction = source.BeginTransaction(deferred: true);
-            // The first read fixes the snapshot: the projection equals the write store at this position exactly.
-            var (position, changedAt) = source.QuerySingle<(long, string?)>(
-                "SELECT COALESCE(MAX(seq), 0), (SELECT changed_at FROM read_changes ORDER BY seq DESC LIMIT 1) FROM read_changes",
-                transaction: sourceTransaction);
+            using var sourceTransaction = _db.Dialect.BeginSnapshot(source);
+            // The first read fixes the snapshot: the projection holds every change at or below this position (and on
+            // PostgreSQL maybe a few above it, which catching up applies again harmlessly).
+            var (position, changedAt) = source.QuerySingle<(long, string?)>(_db.Dialect.FeedHeadSql, transaction: sourceTransaction);
             var counts = new Dictionary<string, long>(StringComparer.Ordinal);
             foreach (var projection in _projections)
             {
@@ -370,7 +373,7 @@ public sealed class ReadStore : IDisposable
     private bool SaveSnapshotCore()
     {
         using var c = Open(Volatile.Read(ref _root)!);
-        var temp = SnapshotPath + ".tmp";
+        var temp = $"{SnapshotPath}.{Environment.ProcessId}.tmp"; // instances sharing a data directory never share a temp file
         File.Delete(temp);
         File.Delete(temp + ".wal");
         long position;
@@ -400,11 +403,13 @@ public sealed class ReadStore : IDisposable
     public static Task<int> PruneChangeLogAsync(Writer writer, TimeSpan retention) =>
         writer.ExecuteAsync((c, t) =>
         {
+            var key = Dialect.Of(c).FeedKey; // what positions count: seq (SQLite) or txid (PostgreSQL)
             var cutoff = Clock.Format(DateTimeOffset.UtcNow - retention);
-            var through = c.ExecuteScalar<long?>("SELECT MAX(seq) FROM read_changes WHERE changed_at < @cutoff", new { cutoff }, t);
+            var through = c.ExecuteScalar<long?>($"SELECT MAX({key}) FROM read_changes WHERE changed_at < @cutoff", new { cutoff }, t);
             if (through is null) return 0;
-            c.Execute("UPDATE read_changes_pruned SET pruned_through = MAX(pruned_through, @through)", new { through }, t);
-            return c.Execute("DELETE FROM read_changes WHERE seq <= @through", new { through }, t);
+            c.Execute("UPDATE read_changes_pruned SET pruned_through = CASE WHEN pruned_through > @through THEN pruned_through ELSE @through END",
+                new { through }, t);
+            return c.Execute($"DELETE FROM read_changes WHERE {key} <= @through", new { through }, t);
         });
 
     private static string Quote(string path) => path.Replace("'", "''", StringComparison.Ordinal);

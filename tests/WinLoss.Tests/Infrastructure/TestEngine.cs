@@ -1,0 +1,82 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace WinLoss.Tests.Infrastructure;
+
+/// <summary>
+/// Which write store the tests run on: SQLite (default) or PostgreSQL when WINLOSS_TEST_ENGINE=postgres, with
+/// WINLOSS_TEST_PG the connection string of a server the tests may create databases on (scripts/test.sh starts a
+/// throwaway cluster and runs the suite once per engine). Tests of what only one engine has carry
+/// [Trait("Engine", "Sqlite")] or [Trait("Engine", "PostgreSql")] and run only in that engine's pass.
+/// </summary>
+public static class TestEngine
+{
+    public static bool PostgreSql { get; } =
+        string.Equals(Environment.GetEnvironmentVariable("WINLOSS_TEST_ENGINE"), "postgres", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The server's connection string (a role that may create databases).</summary>
+    public static string Server =>
+        Environment.GetEnvironmentVariable("WINLOSS_TEST_PG") is { Length: > 0 } pg
+            ? pg
+            : throw new InvalidOperationException("WINLOSS_TEST_PG is not set: run the PostgreSQL tests through scripts/test.sh, which starts a server.");
+
+    /// <summary>A new, empty database for one test app: its WINLOSS_DB value (<paramref name="directory"/>/winloss.db on SQLite).</summary>
+    public static string CreateDatabase(string directory) => PostgreSql ? CreatePostgreSqlDatabase() : Path.Combine(directory, "winloss.db");
+
+    /// <summary>A fresh PostgreSQL database on the test server; its connection string.</summary>
+    public static string CreatePostgreSqlDatabase()
+    {
+        var name = "winloss_t_" + Guid.NewGuid().ToString("N")[..20];
+        using (var admin = new NpgsqlConnection(Server))
+        {
+            admin.Open();
+            using var create = admin.CreateCommand();
+            create.CommandText = $"CREATE DATABASE {name}";
+            create.ExecuteNonQuery();
+        }
+        return new NpgsqlConnectionStringBuilder(Server) { Database = name }.ConnectionString;
+    }
+
+    public static DbConnection Open(string setting)
+    {
+        DbConnection c = setting.Contains("Host=", StringComparison.OrdinalIgnoreCase)
+            ? new NpgsqlConnection(setting)
+            : new SqliteConnection($"Data Source={setting}");
+        c.Open();
+        return c;
+    }
+
+    /// <summary>The tables of the database behind <paramref name="c"/>.</summary>
+    public static List<string> Tables(DbConnection c) => Dapper.SqlMapper.Query<string>(c, c is NpgsqlConnection
+        ? "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
+        : "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").ToList();
+
+    /// <summary>After inserting explicit ids into <paramref name="table"/>: PostgreSQL's identity sequence moves past them (SQLite needs nothing).</summary>
+    public static void SyncIds(DbConnection c, string table)
+    {
+        if (c is NpgsqlConnection)
+            Dapper.SqlMapper.Execute(c, $"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)");
+    }
+
+    /// <summary>Drops a database made by <see cref="CreateDatabase"/> (SQLite files go with their directory).</summary>
+    public static void Drop(string setting)
+    {
+        if (!setting.Contains("Host=", StringComparison.OrdinalIgnoreCase))
+        {
+            SqliteConnection.ClearAllPools();
+            return;
+        }
+        NpgsqlConnection.ClearAllPools();
+        var name = new NpgsqlConnectionStringBuilder(setting).Database;
+        try
+        {
+            using var admin = new NpgsqlConnection(Server);
+            admin.Open();
+            using var drop = admin.CreateCommand();
+            drop.CommandText = $"DROP DATABASE IF EXISTS {name} WITH (FORCE)";
+            drop.ExecuteNonQuery();
+        }
+        catch (NpgsqlException) { } // the throwaway cluster goes at the end anyway
+    }
+}
