@@ -7,6 +7,7 @@
 # "CPU ms/query" is the service's own CPU time per query (utime + stime): on a shared, loaded machine wall time
 # mostly measures the other tenants; CPU time says what a query costs.
 #   REPORTS=1000000 RUNS=7 scripts/bench.sh trends
+# ONLY=regex times only the queries whose name matches (e.g. ONLY='^competitors').
 # KEEP=dir keeps the seeded database in dir and reuses it on the next run (seeding 1M takes a minute or two).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -75,6 +76,7 @@ cpu() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
 printf '\n%-44s %9s %9s %12s %14s\n' "query (over HTTP, $REPORTS reports)" "p50 ms" "p95 ms" "CPU ms/query" "before (ms)"
 for q in "${queries[@]}"; do
   name=${q%%|*}; path=${q#*|}
+  [[ -z "${ONLY:-}" || "$name" =~ $ONLY ]] || continue
   code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $key" "$base$path")
   [ "$code" = 200 ] || { echo "$name: HTTP $code" >&2; exit 1; }
   c0=$(cpu)

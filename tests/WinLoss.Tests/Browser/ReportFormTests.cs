@@ -5,7 +5,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dapper;
 using Deque.AxeCore.Playwright;
-using Microsoft.Data.Sqlite;
 using Microsoft.Playwright;
 using WinLoss.Api.Infrastructure.Auth;
 using WinLoss.Tests.Infrastructure;
@@ -639,12 +638,7 @@ public sealed class ReportFormTests(BrowserFixture browser) : IClassFixture<Brow
     private static async Task Shot(IPage page, string name) =>
         await page.ScreenshotAsync(new() { Path = Path.Combine(Shots, name) });
 
-    private SqliteConnection OpenDb()
-    {
-        var c = new SqliteConnection($"Data Source={browser.Service.DbPath}");
-        c.Open();
-        return c;
-    }
+    private System.Data.Common.DbConnection OpenDb() => ServiceProcess.OpenDb(browser.Service.DbPath);
 
     /// <summary>A new rep and its key, through the users API (admin).</summary>
     private async Task<string> NewRepAsync(string displayName = "Riley Rep")

@@ -9,6 +9,7 @@ namespace WinLoss.Tests.Infrastructure;
 /// run again with savepoints. Whatever path it takes, each succeeding job's writes are stored exactly once, the failing
 /// job's writes not at all, and every task gets its own outcome.
 /// </summary>
+[Trait("Engine", "Sqlite")] // the SQLite writer's group commit and savepoints
 public sealed class RepeatableBatchTests(TestApp app) : IClassFixture<TestApp>
 {
     private Writer Writer => app.Services.GetRequiredService<Writer>();

@@ -112,6 +112,44 @@ public sealed class MultiInstanceTests
         }
     }
 
+    [Fact]
+    public async Task Two_instances_deliver_each_webhook_event_once()
+    {
+        var db = TestEngine.CreatePostgreSqlDatabase();
+        var dirs = Enumerable.Range(0, 2).Select(_ => Directory.CreateTempSubdirectory("winloss-multi-").FullName).ToList();
+        var services = new List<ServiceProcess>();
+        await using var receiver = await Webhooks.Receiver.StartAsync();
+        try
+        {
+            // Instances of one deployment share the master key that encrypts webhook secrets (docs/postgresql.md).
+            var masterKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+            foreach (var dir in dirs)
+                services.Add(await ServiceProcess.StartAsync(db, env: new Dictionary<string, string>
+                {
+                    ["WINLOSS_DATA_DIR"] = dir,
+                    ["WINLOSS_WEBHOOKS_ALLOW_PRIVATE"] = "true",
+                    ["WINLOSS_WEBHOOKS_POLL_INTERVAL"] = "50ms",
+                    ["WINLOSS_SECRETS_KEY"] = masterKey,
+                }));
+            var clients = services.Select(s => s.Client()).ToList();
+            await Webhooks.WebhookHttp.CreateWebhookAsync(clients[0], receiver.Url, ["report.filed"]);
+
+            await Task.WhenAll(Enumerable.Range(0, 30).Select(i => clients[i % 2].PostReport(Http.Report($"WHM-{i}"))));
+            var received = await receiver.WaitForAsync(30, TimeSpan.FromSeconds(60));
+            await Task.Delay(2000); // time for a second delivery, were one coming
+            var ids = receiver.Requests.Select(r => r.Id).ToList();
+            Assert.Equal(30, ids.Distinct().Count());
+            Assert.Equal(30, ids.Count); // polled by both instances, each event sent once
+            Assert.NotEmpty(received);
+        }
+        finally
+        {
+            foreach (var service in services) await service.DisposeAsync();
+            TestEngine.Drop(db);
+            foreach (var dir in dirs) try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+        }
+    }
+
     private static async Task<(HttpStatusCode? Status, long? Id)> Send(HttpClient client, string dealId, string key)
     {
         try

@@ -67,6 +67,37 @@ public sealed class TrendInputTests(TestApp app) : IClassFixture<TestApp>
             }
     }
 
+    /// <summary>The filter values the report list and the exports share with the trends: the same 400 naming the same parameter.</summary>
+    public static TheoryData<string, string> SharedCorpus() => new()
+    {
+        { "from=9999-12-31", "from" },
+        { "to=1899-12-31", "to" },
+        { "from=2026-02-30", "from" },
+        { "from=2026-05-01&to=2026-04-30", "to" },
+        { "segment=SMB", "segment" },
+        { "region=", "region" },
+        { "region=%20%20", "region" },
+        { "region=a%0Ab", "region" },
+        { "outcome=draw", "outcome" },
+    };
+
+    [Theory]
+    [MemberData(nameof(SharedCorpus))]
+    public async Task The_report_list_and_the_exports_validate_a_filter_as_the_trends_do(string query, string field)
+    {
+        var client = app.Admin();
+        var endpoints = new List<string> { "/api/v1/reports", "/api/v1/exports/reports?format=csv" };
+        if (field != "outcome") endpoints.Add("/api/v1/trends/competitors");
+        foreach (var endpoint in endpoints)
+        {
+            var url = endpoint + (endpoint.Contains('?', StringComparison.Ordinal) ? "&" : "?") + query;
+            var response = await client.GetAsync(url);
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{url}: {(int)response.StatusCode} {body}");
+            Assert.NotNull((await response.ReadJson())["errors"]![field]);
+        }
+    }
+
     [Fact]
     public async Task Open_ends_are_null_in_the_answer_and_asOf_says_how_current_it_is()
     {

@@ -10,7 +10,6 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using WinLoss.Api.Infrastructure.Auth;
@@ -19,7 +18,7 @@ using WinLoss.Tests.Infrastructure;
 namespace WinLoss.Tests.Webhooks;
 
 /// <summary>
-/// The service (in-process, fresh SQLite file) with webhook settings for tests: private targets allowed (the
+/// The service (in-process, fresh database on the engine under test, <see cref="TestEngine"/>) with webhook settings for tests: private targets allowed (the
 /// receiver listens on 127.0.0.1) unless <c>allowPrivate</c> is false, retries after 200 ms, polling every 50 ms.
 /// </summary>
 public class WebhookApp : WebApplicationFactory<Program>, IAsyncLifetime
@@ -36,12 +35,16 @@ public class WebhookApp : WebApplicationFactory<Program>, IAsyncLifetime
     }
 
     public string Directory { get; } = Path.Combine(Path.GetTempPath(), "winloss-tests", Guid.NewGuid().ToString("N"));
-    public string DbPath => Path.Combine(Directory, "winloss.db");
+    private string? _db;
+
+    /// <summary>WINLOSS_DB of this app (an SQLite file or a PostgreSQL database).</summary>
+    public string Db => _db ??= TestEngine.CreateDatabase(Directory);
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         System.IO.Directory.CreateDirectory(Directory);
-        builder.UseSetting("WINLOSS_DB", DbPath);
+        builder.UseSetting("WINLOSS_DB", Db);
+        builder.UseSetting("WINLOSS_DATA_DIR", Directory);
         builder.UseSetting("WINLOSS_ADMIN_KEY", TestApp.AdminKey);
         builder.UseSetting("WINLOSS_RATE_LIMIT", "100000");
         builder.UseSetting("WINLOSS_WEBHOOKS_ALLOW_PRIVATE", _allowPrivate ? "true" : "false");
@@ -61,7 +64,7 @@ public class WebhookApp : WebApplicationFactory<Program>, IAsyncLifetime
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
-        SqliteConnection.ClearAllPools();
+        if (_db is not null) TestEngine.Drop(_db);
         try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }
     }
 
@@ -74,12 +77,7 @@ public class WebhookApp : WebApplicationFactory<Program>, IAsyncLifetime
         return client;
     }
 
-    public SqliteConnection OpenDb()
-    {
-        var c = new SqliteConnection($"Data Source={DbPath}");
-        c.Open();
-        return c;
-    }
+    public System.Data.Common.DbConnection OpenDb() => TestEngine.Open(Db);
 
     public string SeedUser(string role)
     {

@@ -82,13 +82,14 @@ public static class AlertRules
 
     /// <summary>
     /// Empirical-Bayes win rates: the beta prior fitted across all groups (method of moments), then each group's posterior
-    /// mean and 95% interval. Null prior (and raw rates left alone) with fewer than two groups with decided deals.
+    /// mean and 95% interval (its ends rounded to the decimals the answers show). Null prior (and raw rates left alone) with
+    /// fewer than two groups with decided deals.
     /// </summary>
     public static (AlertStatistics.BetaPrior? Prior, IReadOnlyDictionary<string, AlertStatistics.ShrunkRate> Rates) Shrink(
         IReadOnlyList<(string Key, long Won, long Decided)> groups)
     {
         var prior = AlertStatistics.FitBetaPrior(groups.Select(g => (g.Won, g.Decided)).ToList());
         if (prior is null) return (null, new Dictionary<string, AlertStatistics.ShrunkRate>());
-        return (prior, groups.Where(g => g.Decided > 0).ToDictionary(g => g.Key, g => AlertStatistics.Shrink(g.Won, g.Decided, prior)));
+        return (prior, groups.Where(g => g.Decided > 0).ToDictionary(g => g.Key, g => AlertStatistics.Shrink(g.Won, g.Decided, prior, digits: Trends.TrendRate.Digits)));
     }
 }

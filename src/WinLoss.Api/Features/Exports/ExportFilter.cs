@@ -64,21 +64,9 @@ public sealed class ExportFilterValidator : AbstractValidator<ExportFilter>
 {
     public ExportFilterValidator()
     {
-        RuleFor(x => x.From).Must(v => v is null || ReportRules.TryParseDate(v, out _)).WithMessage("from must be a date YYYY-MM-DD.").OverridePropertyName("from");
-        RuleFor(x => x.To).Must(v => v is null || ReportRules.TryParseDate(v, out _)).WithMessage("to must be a date YYYY-MM-DD.").OverridePropertyName("to");
-        RuleFor(x => x).Must(x => string.CompareOrdinal(x.From, x.To) <= 0)
-            .When(x => ReportRules.TryParseDate(x.From, out _) && ReportRules.TryParseDate(x.To, out _))
-            .WithMessage("to must not be before from.").OverridePropertyName("to");
-        RuleFor(x => x.Segment).Must(v => v is null || ReportRules.Segments.Contains(v)).WithMessage("segment must be one of: smb, mid_market, enterprise.").OverridePropertyName("segment");
-        RuleFor(x => x.Stage).Must(v => v is null || ReportRules.Stages.Contains(v))
-            .WithMessage("stage must be one of: qualification, discovery, demo, proposal, negotiation, closing.").OverridePropertyName("stage");
-        RuleFor(x => x.Outcome).Must(v => v is null || ReportRules.Outcomes.Contains(v)).WithMessage("outcome must be one of: won, lost, no_decision.").OverridePropertyName("outcome");
-        RuleFor(x => x.Region).Must(Short).WithMessage("region must be at most 100 characters.").OverridePropertyName("region");
-        RuleFor(x => x.Product).Must(Short).WithMessage("product must be at most 100 characters.").OverridePropertyName("product");
-        RuleFor(x => x.Industry).Must(Short).WithMessage("industry must be at most 100 characters.").OverridePropertyName("industry");
+        RuleFor(x => x).Custom((f, context) => ReportFilterRules.Check(
+            new ReportFilterValues(f.From, f.To, f.Segment, f.Region, f.Product, f.Industry, f.Stage, f.Outcome), context.AddFailure));
         RuleFor(x => x.Competitor).Must(v => v is null || (v.Trim().Length is > 0 and <= 100 && CompetitorNames.Normalize(v).Length > 0))
             .WithMessage("competitor must be a competitor id or a name (1 to 100 characters).").OverridePropertyName("competitor");
     }
-
-    private static bool Short(string? v) => v is null || v.Trim().Length <= 100;
 }

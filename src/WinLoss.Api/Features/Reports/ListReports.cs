@@ -41,10 +41,8 @@ public sealed class ListReportsValidator : AbstractValidator<ListReports>
 {
     public ListReportsValidator()
     {
-        RuleFor(x => x.From).Must(v => v is null || ReportRules.TryParseDate(v, out _)).WithMessage("from must be a date YYYY-MM-DD.").OverridePropertyName("from");
-        RuleFor(x => x.To).Must(v => v is null || ReportRules.TryParseDate(v, out _)).WithMessage("to must be a date YYYY-MM-DD.").OverridePropertyName("to");
-        RuleFor(x => x.Outcome).Must(v => v is null || ReportRules.Outcomes.Contains(v)).WithMessage("outcome must be one of: won, lost, no_decision.").OverridePropertyName("outcome");
-        RuleFor(x => x.Segment).Must(v => v is null || ReportRules.Segments.Contains(v)).WithMessage("segment must be one of: smb, mid_market, enterprise.").OverridePropertyName("segment");
+        RuleFor(x => x).Custom((q, context) => ReportFilterRules.Check(
+            new ReportFilterValues(q.From, q.To, q.Segment, q.Region, Outcome: q.Outcome), context.AddFailure));
         RuleFor(x => x.Limit).InclusiveBetween(1, 500).WithMessage("limit must be from 1 to 500.").OverridePropertyName("limit");
         RuleFor(x => x.Cursor).Must(v => v is null || OpaqueCursor.Decode(v, ListReportsHandler.CursorTag) is not null).WithMessage("cursor is not valid; use nextCursor from the previous page.").OverridePropertyName("cursor");
     }
@@ -61,7 +59,7 @@ public sealed class ListReportsHandler(Db db) : IQueryHandler<ListReports, Repor
         if (q.To is not null) { where.Append(" AND r.closed_on <= @to"); p.Add("to", q.To); }
         if (q.Outcome is not null) { where.Append(" AND r.outcome = @outcome"); p.Add("outcome", q.Outcome); }
         if (q.Segment is not null) { where.Append(" AND r.segment = @segment"); p.Add("segment", q.Segment); }
-        if (q.Region is not null) { where.Append(" AND r.region = @region COLLATE NOCASE"); p.Add("region", q.Region); }
+        if (q.Region is not null) { where.Append(" AND r.region = @region COLLATE NOCASE"); p.Add("region", q.Region.Trim()); }
         var repId = q.Caller.IsRep ? q.Caller.UserId : q.RepId;
         if (repId is not null) { where.Append(" AND r.rep_id = @repId"); p.Add("repId", repId); }
         if (q.Competitor is not null)

@@ -36,26 +36,10 @@ public sealed class ReportProjection : Projection
             competitor_name VARCHAR, competitor_key VARCHAR NOT NULL, competitor_id BIGINT, overcome BOOLEAN NOT NULL, has_text BOOLEAN NOT NULL);
         CREATE TABLE report_messages (report_id BIGINT NOT NULL, position INTEGER NOT NULL, message_id VARCHAR NOT NULL, resonance VARCHAR NOT NULL);
         CREATE TABLE report_collateral (report_id BIGINT NOT NULL, position INTEGER NOT NULL, collateral_id VARCHAR NOT NULL);
-        -- Derived for the trends: each distinct competitor a deal names ('' once when it names none), each distinct reason
-        -- category of a deal (primary when any of its rows is).
-        CREATE TABLE report_deal_competitors (report_id BIGINT NOT NULL, competitor_key VARCHAR NOT NULL);
-        CREATE TABLE report_reason_categories (report_id BIGINT NOT NULL, category VARCHAR NOT NULL, is_primary BOOLEAN NOT NULL);
-        """;
+        """ + TrendTables.Schema;
 
     private static readonly string[] ChildTables =
-        ["report_competitors", "report_reasons", "report_objections", "report_messages", "report_collateral", "report_deal_competitors", "report_reason_categories"];
-
-    // The derived tables, from the rows just appended ({0}: condition on report_id / id).
-    private const string DeriveSql =
-        """
-        INSERT INTO report_deal_competitors
-            SELECT DISTINCT report_id, competitor_key FROM report_competitors WHERE competitor_key <> '' AND {0};
-        INSERT INTO report_deal_competitors
-            SELECT r.id, '' FROM reports r WHERE {1}
-            AND NOT EXISTS (SELECT 1 FROM report_competitors x WHERE x.report_id = r.id AND x.competitor_key <> '');
-        INSERT INTO report_reason_categories
-            SELECT report_id, category, bool_or(is_primary) FROM report_reasons WHERE {0} GROUP BY report_id, category;
-        """;
+        ["report_competitors", "report_reasons", "report_objections", "report_messages", "report_collateral", .. TrendTables.Names];
 
     // Source queries on the write store; {0} is the condition on alias r. Rows come in report order so a report's
     // primary competitor can be worked out while its competitor rows stream by.
@@ -101,7 +85,7 @@ public sealed class ReportProjection : Projection
             var args = new DynamicParameters();
             args.Add("ids", dialect.Ids(chunk));
             Copy(source, sourceTransaction, target, dialect.InIds("r.id", "ids"), args, _ => { });
-            target.Execute(string.Format(CultureInfo.InvariantCulture, DeriveSql, $"report_id IN ({list})", $"r.id IN ({list})"));
+            foreach (var statement in TrendTables.Derive($"report_id IN ({list})", $"id IN ({list})")) target.Execute(statement);
             _maxProjected = Math.Max(_maxProjected.Value, chunk.Max());
         }
     }
@@ -110,7 +94,13 @@ public sealed class ReportProjection : Projection
     {
         _maxProjected = null; // a new database: asked again on first use
         var count = Copy(source, sourceTransaction, target, "1 = 1", new DynamicParameters(), progress);
-        target.Execute(string.Format(CultureInfo.InvariantCulture, DeriveSql, "TRUE", "TRUE"));
+        // Each step compressed before the next: the uncompressed rows of one table at a time, not of all of them.
+        target.Execute("CHECKPOINT");
+        foreach (var statement in TrendTables.Derive("TRUE", "TRUE"))
+        {
+            target.Execute(statement);
+            target.Execute("CHECKPOINT");
+        }
         return count;
     }
 

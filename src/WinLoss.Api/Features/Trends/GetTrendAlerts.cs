@@ -118,6 +118,7 @@ public sealed class GetTrendAlertsHandler(Db db, ReadStore read) : IQueryHandler
             .Where(x => x.Signal is not null)
             .OrderByDescending(x => x.Signal!.DealsSince).ThenBy(x => x.Key, StringComparer.Ordinal)
             .ToList();
+        falling = WithDealIds(duck, falling);
 
         // 3. Win rates this period, shrunk toward the field.
         var winGroups = competitorRows.Where(x => x.Bucket == current).GroupBy(x => x.K1)
@@ -177,38 +178,64 @@ public sealed class GetTrendAlertsHandler(Db db, ReadStore read) : IQueryHandler
 
     /// <summary>
     /// Per named competitor, its decided deals in close-date order: the last <see cref="AlertRules.BaselineWindow"/> before
-    /// <paramref name="monitorFrom"/> and all from it to the filter's end (filters other than dates apply).
+    /// <paramref name="monitorFrom"/> and all from it to the filter's end (filters other than dates apply). Deal ids are
+    /// left empty (<see cref="WithDealIds"/> fills those of the deals an alert shows).
+    /// <para>
+    /// Scans of the trend table only, without sorting the whole history: a count per competitor and month finds, for
+    /// each competitor, the first month holding one of its last <see cref="AlertRules.BaselineWindow"/> deals, and only
+    /// rows from there on are ranked.
+    /// </para>
     /// </summary>
     private static List<(string Key, List<AlertRules.DecidedDeal> Deals)> ReadDecidedDeals(DuckDBConnection duck, TrendFilter f, DateOnly monitorFrom)
     {
         var p = new DynamicParameters();
-        var where = TrendFactsQuery.Where(f, p);
+        var where = TrendFactsQuery.Where(f, p) + " AND competitor_key <> '' AND outcome < 2";
         p.Add("monitorFrom", monitorFrom.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         p.Add("window", AlertRules.BaselineWindow);
         var sql = $"""
-            WITH r AS (SELECT id, deal_id, closed_on, outcome = 'won' AS won FROM reports WHERE {where} AND outcome IN ('won', 'lost')),
-            d AS (SELECT DISTINCT x.competitor_key AS key, r.id, r.deal_id, r.closed_on, r.won
-                  FROM r JOIN report_competitors x ON x.report_id = r.id AND x.competitor_key <> ''),
-            b AS (SELECT *, row_number() OVER (PARTITION BY key ORDER BY closed_on DESC, id DESC) AS rn
-                  FROM d WHERE closed_on < CAST($monitorFrom AS DATE))
-            SELECT key, id, deal_id, strftime(closed_on, '%Y-%m-%d') AS closed, won FROM (
-                SELECT key, id, deal_id, closed_on, won FROM b WHERE rn <= $window
-                UNION ALL
-                SELECT key, id, deal_id, closed_on, won FROM d WHERE closed_on >= CAST($monitorFrom AS DATE)
-            ) ORDER BY key, closed_on, id
+            WITH months AS (
+                SELECT competitor_key AS key, p_month, count(*) AS n FROM trend_competitors
+                WHERE {where} AND closed_on < CAST($monitorFrom AS DATE) GROUP BY competitor_key, p_month),
+            cut AS (
+                SELECT key, min(p_month) AS p_month FROM (
+                    SELECT key, p_month, sum(n) OVER (PARTITION BY key ORDER BY p_month DESC ROWS UNBOUNDED PRECEDING) - n AS later FROM months)
+                WHERE later < $window GROUP BY key),
+            b AS (
+                SELECT t.competitor_key AS key, t.report_id, t.closed_on, t.outcome,
+                       row_number() OVER (PARTITION BY t.competitor_key ORDER BY t.closed_on DESC, t.report_id DESC) AS rn
+                FROM trend_competitors t JOIN cut ON cut.key = t.competitor_key AND t.p_month >= cut.p_month
+                WHERE {where} AND t.closed_on < CAST($monitorFrom AS DATE))
+            SELECT key, report_id, closed_on, outcome FROM b WHERE rn <= $window
+            UNION ALL
+            SELECT competitor_key, report_id, closed_on, outcome FROM trend_competitors WHERE {where} AND closed_on >= CAST($monitorFrom AS DATE)
+            ORDER BY 1, 3, 2
             """;
         var result = new List<(string, List<AlertRules.DecidedDeal>)>();
-        using var reader = duck.ExecuteReader(sql, p);
+        using var reader = (System.Data.Common.DbDataReader)duck.ExecuteReader(sql, p);
         string? currentKey = null;
         List<AlertRules.DecidedDeal>? list = null;
         while (reader.Read())
         {
             var key = reader.GetString(0);
             if (key != currentKey) { currentKey = key; list = []; result.Add((key, list)); }
-            list!.Add(new AlertRules.DecidedDeal(reader.GetInt64(1), reader.GetString(2),
-                DateOnly.ParseExact(reader.GetString(3), "yyyy-MM-dd", CultureInfo.InvariantCulture), reader.GetBoolean(4)));
+            list!.Add(new AlertRules.DecidedDeal(reader.GetInt64(1), "", reader.GetFieldValue<DateOnly>(2), reader.GetByte(3) == 0));
         }
         return result;
+    }
+
+    /// <summary>The deal ids of the deals each signal shows (where its run started and where it fired).</summary>
+    private static List<(string Key, AlertRules.WinRateFalling? Signal)> WithDealIds(DuckDBConnection duck, List<(string Key, AlertRules.WinRateFalling? Signal)> falling)
+    {
+        var ids = falling.SelectMany(x => new[] { x.Signal!.RunStart.ReportId, x.Signal.FiredAt.ReportId }).Distinct().ToList();
+        if (ids.Count == 0) return falling;
+        var dealIds = duck.Query<(long Id, string DealId)>(
+            $"SELECT id, deal_id FROM reports WHERE id IN ({string.Join(",", ids.Select(id => id.ToString(CultureInfo.InvariantCulture)))})")
+            .ToDictionary(x => x.Id, x => x.DealId);
+        return falling.Select(x => (x.Key, (AlertRules.WinRateFalling?)(x.Signal! with
+        {
+            RunStart = x.Signal.RunStart with { DealId = dealIds[x.Signal.RunStart.ReportId] },
+            FiredAt = x.Signal.FiredAt with { DealId = dealIds[x.Signal.FiredAt.ReportId] },
+        }))).ToList();
     }
 
     public static readonly string[] CsvColumns =

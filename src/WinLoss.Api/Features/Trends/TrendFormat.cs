@@ -20,7 +20,10 @@ public sealed record TrendRate(double? Value, long N, double[]? Ci95, bool LowSa
             ci is { } c ? [Round(c.Low), Round(c.High)] : null, n < minSample);
     }
 
-    public static double Round(double v) => Math.Round(v, 4, MidpointRounding.AwayFromZero);
+    /// <summary>Decimals of the rates in the answers.</summary>
+    public const int Digits = 4;
+
+    public static double Round(double v) => Math.Round(v, Digits, MidpointRounding.AwayFromZero);
 }
 
 /// <summary>A competitor as trends show it: null for "none named".</summary>

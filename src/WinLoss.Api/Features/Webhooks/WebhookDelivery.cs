@@ -19,10 +19,19 @@ namespace WinLoss.Api.Features.Webhooks;
 /// later when the receiver sent Retry-After; after the last attempt the delivery fails.
 /// A delivery stays 'pending' while its attempt is in flight, so a crash (kill -9) in the middle only means it is sent
 /// again after the restart: at-least-once, deduplicated by receivers on webhook-id.
+/// <para>
+/// Several instances on one database (PostgreSQL): before sending, an instance claims the delivery by moving its next
+/// attempt past the attempt's timeout (a conditional UPDATE through the writer; only one instance's claim matches).
+/// Another instance then sees it as not due; if the claimer dies mid-attempt, the delivery falls due again when the
+/// claim runs out (the attempt timeout + 5 s). SQLite has one process: no claim, a restart sends at once.
+/// Instances that know of no webhook still look again every <see cref="IdleRecheck"/> (one may have been created on
+/// another instance).
+/// </para>
 /// </summary>
 public sealed class WebhookDelivery : BackgroundService
 {
     private const int Parallel = 8;
+    private static readonly TimeSpan IdleRecheck = TimeSpan.FromSeconds(30);
     private const int ErrorBodyChars = 300;
     private readonly Db _db;
     private readonly Writer _writer;
@@ -64,19 +73,21 @@ public sealed class WebhookDelivery : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
-        try
-        {
-            await using (var c = await _db.OpenAsync(stoppingToken))
-                _anyWebhook = await c.ExecuteScalarAsync<long>("SELECT EXISTS (SELECT 1 FROM webhooks WHERE deleted_at IS NULL)") == 1;
-        }
-        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-        {
-            _logger.LogError(ex, "Webhook delivery could not read the webhooks; polling anyway");
-            _anyWebhook = true;
-        }
-
         while (!stoppingToken.IsCancellationRequested)
         {
+            if (!_anyWebhook)
+            {
+                try
+                {
+                    await using var c = await _db.OpenAsync(stoppingToken);
+                    _anyWebhook = await c.ExecuteScalarAsync<long>("SELECT EXISTS (SELECT 1 FROM webhooks WHERE deleted_at IS NULL)") == 1;
+                }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                {
+                    _logger.LogError(ex, "Webhook delivery could not read the webhooks; polling anyway");
+                    _anyWebhook = true;
+                }
+            }
             if (_anyWebhook)
             {
                 try
@@ -84,6 +95,11 @@ public sealed class WebhookDelivery : BackgroundService
                     foreach (var due in await LoadDueAsync(stoppingToken))
                     {
                         if (!_inFlight.TryAdd(due.Id, 0)) continue;
+                        if (!await ClaimAsync(due))
+                        {
+                            _inFlight.TryRemove(due.Id, out _); // another instance took it
+                            continue;
+                        }
                         await _slots.WaitAsync(stoppingToken);
                         _ = Task.Run(async () =>
                         {
@@ -99,7 +115,7 @@ public sealed class WebhookDelivery : BackgroundService
             }
             try
             {
-                await _wake.WaitAsync(_anyWebhook ? _options.PollInterval : Timeout.InfiniteTimeSpan, stoppingToken);
+                await _wake.WaitAsync(_anyWebhook ? _options.PollInterval : IdleRecheck, stoppingToken);
             }
             catch (OperationCanceledException) { }
         }
@@ -107,7 +123,8 @@ public sealed class WebhookDelivery : BackgroundService
 
     private const string DueSql =
         """
-        SELECT d.id AS Id, d.webhook_id AS WebhookId, d.attempts AS Attempts, e.message_id AS MessageId, e.type AS Type,
+        SELECT d.id AS Id, d.webhook_id AS WebhookId, d.attempts AS Attempts, d.next_attempt_at AS NextAttemptAt,
+               e.message_id AS MessageId, e.type AS Type,
                e.payload AS Payload, w.url AS Url, w.format AS Format, w.secret AS Secret
         FROM webhook_deliveries d
         JOIN webhook_events e ON e.id = d.event_id
@@ -123,9 +140,21 @@ public sealed class WebhookDelivery : BackgroundService
         return (await c.QueryAsync<Due>(new CommandDefinition(DueSql, new { now = Clock.Now() }, cancellationToken: cancellationToken))).ToList();
     }
 
+    private const string ClaimSql =
+        "UPDATE webhook_deliveries SET next_attempt_at = @until WHERE id = @Id AND state = 'pending' AND next_attempt_at = @NextAttemptAt";
+
+    /// <summary>Claims <paramref name="due"/> for this instance until its attempt has surely ended (false: another instance has it).</summary>
+    private Task<bool> ClaimAsync(Due due)
+    {
+        if (!_db.IsPostgreSql) return Task.FromResult(true);
+        var until = Clock.Format(DateTimeOffset.UtcNow + _options.Timeout + TimeSpan.FromSeconds(5));
+        return _writer.ExecuteAsync((c, t) => c.Execute(ClaimSql, new { due.Id, due.NextAttemptAt, until }, t) == 1);
+    }
+
     private sealed class Due
     {
         public long Id { get; init; }
+        public string NextAttemptAt { get; init; } = "";
         public long WebhookId { get; init; }
         public int Attempts { get; init; }
         public string MessageId { get; init; } = "";

@@ -13,8 +13,9 @@ namespace WinLoss.Api.Infrastructure.Database;
 /// that of some one-at-a-time order of all jobs of all instances — the guarantee the single SQLite writer gives — and
 /// the invariants the handlers check (one live report per deal, idempotency keys, If-Match versions, re-attribution)
 /// hold across instances without each handler locking rows itself. A job that loses a conflict (serialization
-/// failure, deadlock) runs again after a random backoff, up to <see cref="MaxAttempts"/> times, so every job must be safe to run twice (its
-/// effects are its SQL; what it captures it recomputes). The server batches concurrent commits itself.
+/// failure, deadlock) runs again after a random backoff; after <see cref="ConcurrentAttempts"/> tries it runs alone (an
+/// exclusive advisory lock that every write transaction otherwise holds shared), so every job finishes. Every job must
+/// be safe to run twice (its effects are its SQL; what it captures it recomputes). The server batches concurrent commits itself.
 /// </para>
 /// <para>SQLite: the single writer (SQLite allows one at a time). Every state change runs here as a job on one
 /// dedicated connection. Jobs that arrive together share one transaction (group commit): each job
@@ -45,8 +46,15 @@ public sealed class Writer : IAsyncDisposable
     /// <summary>The jobs of one committed batch and the WAL file their COMMIT went to.</summary>
     private sealed record Committed(Job[] Jobs, SafeFileHandle Wal);
 
-    /// <summary>How often a PostgreSQL job runs before its serialization failure is given up on (answered 503).</summary>
-    public const int MaxAttempts = 40;
+    /// <summary>How often a PostgreSQL job runs alongside others before it runs alone (<see cref="RunOnPostgreSqlAsync{T}"/>).</summary>
+    public const int ConcurrentAttempts = 3;
+
+    /// <summary>How often a PostgreSQL job runs at most before its serialization failure is answered 503 (only a job that
+    /// conflicts with a non-writer transaction can get that far).</summary>
+    public const int MaxAttempts = 6;
+
+    /// <summary>The advisory lock that write transactions hold shared and a job that runs alone holds exclusively ("WLWrite").</summary>
+    public const long WriteLockKey = 0x574C5772697465;
 
     private readonly SemaphoreSlim? _postgresSlots;
 
@@ -100,26 +108,48 @@ public sealed class Writer : IAsyncDisposable
         {
             for (var attempt = 1; ; attempt++)
             {
+                var alone = attempt > ConcurrentAttempts;
                 await using var connection = await _db.OpenAsync();
-                await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.Serializable);
+                // A job that kept losing runs alone: it waits until every write transaction in flight (of every instance)
+                // has ended and holds back new ones until it commits, so nothing can conflict with it. The session lock
+                // is taken before BEGIN so that the transaction's snapshot comes after the others' commits.
+                if (alone) await LockAsync(connection, $"SELECT pg_advisory_lock({WriteLockKey})");
                 try
                 {
-                    var result = work(connection, transaction);
-                    await transaction.CommitAsync();
-                    return result;
+                    await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.Serializable);
+                    try
+                    {
+                        if (!alone) await LockAsync(connection, $"SELECT pg_advisory_xact_lock_shared({WriteLockKey})", transaction);
+                        var result = work(connection, transaction);
+                        await transaction.CommitAsync();
+                        return result;
+                    }
+                    catch (Exception ex) when (Dialect.IsRetryable(ex) && attempt < MaxAttempts)
+                    {
+                        _logger.LogDebug("Write conflict (attempt {Attempt}): running the job again", attempt);
+                    }
                 }
-                catch (Exception ex) when (Dialect.IsRetryable(ex) && attempt < MaxAttempts)
+                finally
                 {
-                    _logger.LogDebug("Write conflict (attempt {Attempt}): running the job again", attempt);
-                    // Exponential backoff with full jitter (up to 100 ms): colliding jobs spread out instead of colliding again.
-                    await Task.Delay(Random.Shared.Next(1, Math.Min(100, 2 << Math.Min(attempt, 6))));
+                    if (alone) await LockAsync(connection, $"SELECT pg_advisory_unlock({WriteLockKey})");
                 }
+                // Exponential backoff with full jitter: colliding jobs spread out instead of colliding again.
+                await Task.Delay(Random.Shared.Next(1, 4 << attempt));
             }
         }
         finally
         {
             _postgresSlots.Release();
         }
+    }
+
+    private static async Task LockAsync(DbConnection connection, string sql, DbTransaction? transaction = null)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        command.CommandTimeout = 0; // waits for the transactions in flight, however long they take
+        await command.ExecuteNonQueryAsync();
     }
 
     public Task ExecuteAsync(Action<DbConnection, DbTransaction> work, CancellationToken cancellationToken = default) =>

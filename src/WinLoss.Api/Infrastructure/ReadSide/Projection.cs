@@ -24,6 +24,10 @@ public abstract class Projection
     /// </summary>
     public abstract void Replace(DbConnection source, DbTransaction sourceTransaction, DuckDBConnection target, IReadOnlyList<long> ids);
 
-    /// <summary>Loads every entity (tables are empty); calls <paramref name="progress"/> with the count loaded so far. Returns the count.</summary>
+    /// <summary>
+    /// Loads every entity (tables are empty); calls <paramref name="progress"/> with the count loaded so far. Returns the count.
+    /// Runs outside a transaction on a database no query sees yet, so it may <c>CHECKPOINT</c> between steps (compressing
+    /// the rows loaded so far).
+    /// </summary>
     public abstract long Rebuild(DbConnection source, DbTransaction sourceTransaction, DuckDBConnection target, Action<long> progress);
 }
