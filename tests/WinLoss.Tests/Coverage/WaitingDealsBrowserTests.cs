@@ -10,6 +10,7 @@ namespace WinLoss.Tests.Coverage;
 /// sees the closed deals the CRM pushed, opens one prefilled, files it offline, and it leaves the list once the
 /// report has reached the server.
 /// </summary>
+[Trait("Tier", "Browser")]
 public sealed class WaitingDealsBrowserTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
 {
     static WaitingDealsBrowserTests() => Assertions.SetDefaultExpectTimeout(20_000); // 2 shared cores

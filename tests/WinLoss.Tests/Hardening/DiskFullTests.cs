@@ -17,6 +17,7 @@ namespace WinLoss.Tests.Hardening;
 /// Needs root (mount); skipped otherwise.
 /// </summary>
 [Trait("Engine", "Sqlite")]
+[Trait("Tier", "Process")]
 public sealed class DiskFullTests : IAsyncLifetime
 {
     private readonly string _mount = Path.Combine(Path.GetTempPath(), "winloss-diskfull", Guid.NewGuid().ToString("N"));

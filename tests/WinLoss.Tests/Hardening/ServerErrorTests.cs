@@ -11,26 +11,33 @@ namespace WinLoss.Tests.Hardening;
 /// framing, 505 — are RFC 9457 problem+json like every other error. Needs the real server: the in-memory test host has no
 /// Kestrel, so these talk raw HTTP/1.1 over a socket to the service running as its own process.
 /// </summary>
-public sealed class ServerErrorTests : IAsyncLifetime
+[Trait("Tier", "Process")]
+public sealed class ServerErrorTests(ServerErrorTests.Service fixture) : IClassFixture<ServerErrorTests.Service>
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "winloss-server-errors", Guid.NewGuid().ToString("N"));
-    private ServiceProcess? _service;
-
-    public async ValueTask InitializeAsync()
+    /// <summary>One service process for the class: no test changes what another one sees.</summary>
+    public sealed class Service : IAsyncLifetime
     {
-        Directory.CreateDirectory(_dir);
-        _service = await ServiceProcess.StartAsync(Path.Combine(_dir, "winloss.db"));
+        private readonly string _dir = Path.Combine(Path.GetTempPath(), "winloss-server-errors", Guid.NewGuid().ToString("N"));
+        public ServiceProcess? Process { get; private set; }
+
+        public async ValueTask InitializeAsync()
+        {
+            Directory.CreateDirectory(_dir);
+            Process = await ServiceProcess.StartAsync(Path.Combine(_dir, "winloss.db"));
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (Process is not null) await Process.DisposeAsync();
+            try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+        }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_service is not null) await _service.DisposeAsync();
-        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
-    }
+    private ServiceProcess Server => fixture.Process!;
 
     private async Task<(int Status, string Head, string Body)> Raw(byte[] request)
     {
-        var uri = new Uri(_service!.BaseUrl);
+        var uri = new Uri(Server.BaseUrl);
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(uri.Host, uri.Port);
         var stream = tcp.GetStream();
@@ -95,7 +102,7 @@ public sealed class ServerErrorTests : IAsyncLifetime
         Assert.Contains("\"live\"", rest);
         Assert.Contains("HTTP/1.1 404 Not Found", rest);
 
-        using var client = _service!.Client();
+        using var client = Server.Client();
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
         var created = await client.PostReport(Http.Report("SRV-1"));
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);

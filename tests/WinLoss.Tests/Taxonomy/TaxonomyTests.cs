@@ -219,3 +219,110 @@ public sealed class CatalogTests(TestApp app) : IClassFixture<TestApp>
         Assert.Equal(HttpStatusCode.NotFound, (await app.Admin().PutAsync("/api/v1/catalog/messages/missing", Http.Json(new { title = "x", active = true }))).StatusCode);
     }
 }
+
+public sealed class CatalogContractTests(TestApp app) : IClassFixture<TestApp>
+{
+    private sealed record AuditRow(string Action, string Target, string? Details);
+
+    private List<AuditRow> AuditFor(string target)
+    {
+        using var db = app.OpenDb();
+        return db.Query<AuditRow>("SELECT action AS Action, target AS Target, details AS Details FROM audit_log WHERE target = @target ORDER BY id",
+            new { target }).ToList();
+    }
+
+    [Theory]
+    [InlineData("messages", "message", "Message", "A message", """{"id":"m-1","title":" Pitch ","pillar":" value ","stage":"demo"}""",
+        """{"title":"Pitch","pillar":"value","stage":"demo","active":true}""",
+        """{"title":"Pitch 2","active":false}""", """{"title":"Pitch 2","pillar":null,"stage":null,"active":false}""",
+        """{"pillar":"speed"}""", """{"title":"Pitch 2","pillar":"speed","stage":null,"active":false}""")]
+    [InlineData("collateral", "collateral", "Collateral", "A collateral item", """{"id":"c-1","title":" Deck ","kind":" deck ","url":" https://example.com/d "}""",
+        """{"title":"Deck","kind":"deck","url":"https://example.com/d","active":true}""",
+        """{"title":"Deck 2","active":false}""", """{"title":"Deck 2","kind":null,"url":null,"active":false}""",
+        """{"kind":"sheet"}""", """{"title":"Deck 2","kind":"sheet","url":null,"active":false}""")]
+    public async Task Every_write_answers_and_audits_the_same_way_for_messages_and_collateral(
+        string path, string auditName, string noun, string nounWithArticle, string create, string created,
+        string replace, string replaced, string patch, string patched)
+    {
+        var admin = app.Admin();
+        var id = System.Text.Json.JsonDocument.Parse(create).RootElement.GetProperty("id").GetString()!;
+        var url = $"/api/v1/catalog/{path}";
+        var target = $"catalog/{path}/{id}";
+
+        var post = await admin.PostAsync(url, Http.Json(create));
+        Assert.Equal(HttpStatusCode.Created, post.StatusCode);
+        Assert.Equal($"{url}/{id}", post.Headers.Location!.ToString());
+        var dto = (await post.ReadJson()).AsObject();
+        Assert.Equal(["id", "title", path == "messages" ? "pillar" : "kind", path == "messages" ? "stage" : "url", "active", "createdAt", "updatedAt"],
+            dto.Select(p => p.Key));
+        Assert.Equal(dto["createdAt"]!.GetValue<string>(), dto["updatedAt"]!.GetValue<string>());
+
+        var again = await admin.PostAsync(url, Http.Json(create));
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        var conflict = await again.ReadJson();
+        Assert.Equal($"{nounWithArticle} with id '{id}' exists already.", conflict["detail"]!.GetValue<string>());
+        Assert.Equal(("id", $"{url}/{id}"), (conflict["field"]!.GetValue<string>(), conflict["existing"]!.GetValue<string>()));
+
+        var put = await admin.PutAsync($"{url}/{id}", Http.Json(replace));
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        var afterPut = await put.ReadJson();
+        Assert.Equal(dto["createdAt"]!.GetValue<string>(), afterPut["createdAt"]!.GetValue<string>());
+        var afterPatch = await (await admin.PatchAsync($"{url}/{id}", Http.Json(patch))).ReadJson();
+        Assert.False(afterPatch["active"]!.GetValue<bool>());
+
+        var got = await (await admin.GetAsync($"{url}/{id}")).ReadJson();
+        Assert.Equal(afterPatch.ToJsonString(), got.ToJsonString());
+        var inactive = await (await admin.GetAsync($"{url}?active=false")).ReadJson();
+        Assert.Equal([id], inactive["items"]!.AsArray().Select(i => i!["id"]!.GetValue<string>()));
+        Assert.DoesNotContain(id, (await (await admin.GetAsync($"{url}?active=true")).ReadJson())["items"]!.AsArray()
+            .Select(i => i!["id"]!.GetValue<string>()));
+        var badFilter = await admin.GetAsync($"{url}?active=maybe");
+        Assert.Equal(HttpStatusCode.BadRequest, badFilter.StatusCode);
+        Assert.True((await badFilter.ReadJson())["errors"]!.AsObject().ContainsKey("active"));
+
+        foreach (var (method, missing) in new[] { (HttpMethod.Get, ""), (HttpMethod.Put, replace), (HttpMethod.Patch, patch), (HttpMethod.Delete, "") })
+        {
+            var request = new HttpRequestMessage(method, $"{url}/nope") { Content = missing == "" ? null : Http.Json(missing) };
+            var response = await admin.SendAsync(request);
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            Assert.Equal($"{noun} 'nope' not found.", (await response.ReadJson())["detail"]!.GetValue<string>());
+        }
+
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"{url}/{id}")).StatusCode);
+        Assert.Equal(
+            [
+                new AuditRow($"catalog.{auditName}_created", target, created),
+                new AuditRow($"catalog.{auditName}_updated", target, replaced),
+                new AuditRow($"catalog.{auditName}_updated", target, patched),
+                new AuditRow($"catalog.{auditName}_deleted", target, null),
+            ],
+            AuditFor(target));
+    }
+
+    [Theory]
+    [InlineData("messages", "Message", """{"id":"named","title":"Named"}""")]
+    [InlineData("collateral", "Collateral", """{"id":"named","title":"Named"}""")]
+    public async Task Deleting_an_item_reports_name_is_409_with_the_count_and_leaves_no_audit_entry(string path, string noun, string create)
+    {
+        var (_, rep) = app.SeedUser("rep");
+        var url = $"/api/v1/catalog/{path}";
+        Assert.Equal(HttpStatusCode.Created, (await app.Admin().PostAsync(url, Http.Json(create))).StatusCode);
+        for (var i = 0; i < 2; i++)
+        {
+            var report = Http.Report($"NAMED-{path}-{i}", b =>
+            {
+                if (path == "messages") b["messages"] = new JsonArray(new JsonObject { ["messageId"] = "named", ["resonance"] = "resonated" });
+                else b["collateralUsed"] = new JsonArray("named");
+            });
+            Assert.Equal(HttpStatusCode.Created, (await app.Client(rep).PostReport(report)).StatusCode);
+        }
+
+        var response = await app.Admin().DeleteAsync($"{url}/named");
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        var problem = await response.ReadJson();
+        Assert.Equal($"{noun} 'named' is named by 2 report(s) and cannot be deleted; deactivate it instead (PATCH {{\"active\": false}}).",
+            problem["detail"]!.GetValue<string>());
+        Assert.Equal(2, problem["reports"]!.GetValue<int>());
+        Assert.DoesNotContain(AuditFor($"catalog/{path}/named"), a => a.Action.EndsWith("_deleted", StringComparison.Ordinal));
+    }
+}

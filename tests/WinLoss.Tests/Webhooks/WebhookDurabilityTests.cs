@@ -4,6 +4,7 @@ using WinLoss.Tests.Infrastructure;
 namespace WinLoss.Tests.Webhooks;
 
 /// <summary>At-least-once across kill -9: the real service process is killed while a delivery is being retried.</summary>
+[Trait("Tier", "Process")]
 public sealed class WebhookDurabilityTests
 {
     [Fact]

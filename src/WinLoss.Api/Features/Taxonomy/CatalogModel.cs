@@ -34,6 +34,22 @@ public sealed record CatalogCollateralBody
     public bool? Active { get; init; }
 }
 
+/// <summary>The two catalogues; what they share is in <see cref="CatalogKind{TBody, TDto}"/>.</summary>
+public static class Catalogs
+{
+    public static readonly CatalogKind<CatalogMessageBody, CatalogMessageDto> Messages = new(
+        path: "messages", table: "catalog_messages", columns: ("pillar", "stage"), namedBy: ("report_messages", "message_id"),
+        auditName: "message", noun: "Message", nounWithArticle: "A message",
+        fields: b => new(b.Id, b.Title, b.Pillar, b.Stage, b.Active),
+        dto: r => new(r.Id, r.Title, Pillar: r.Field1, Stage: r.Field2, r.Active, r.CreatedAt, r.UpdatedAt));
+
+    public static readonly CatalogKind<CatalogCollateralBody, CatalogCollateralDto> Collateral = new(
+        path: "collateral", table: "catalog_collateral", columns: ("kind", "url"), namedBy: ("report_collateral", "collateral_id"),
+        auditName: "collateral", noun: "Collateral", nounWithArticle: "A collateral item",
+        fields: b => new(b.Id, b.Title, b.Kind, b.Url, b.Active),
+        dto: r => new(r.Id, r.Title, Kind: r.Field1, Url: r.Field2, r.Active, r.CreatedAt, r.UpdatedAt));
+}
+
 /// <summary>How a catalogue write replaces the stored item.</summary>
 public enum CatalogWrite
 {
