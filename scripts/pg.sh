@@ -93,6 +93,7 @@ case "$cmd" in
       head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$dir/password"
       chmod 600 "$dir/password"
       chown -R "$osuser" "$dir"
+      as_owner test -x "$dir" || { echo "the $osuser user cannot reach $dir: make its parent directories traversable (chmod o+x)" >&2; exit 1; }
       # Only the owner may read the data directory; the parents must let it through.
       chmod 700 "$data"
       pwfile="$dir/.pw"

@@ -12,7 +12,7 @@ DURATION=${DURATION:-10s}; WARMUP=${WARMUP:-8s}; CONNS=${CONNS:-32}; THREADS=${T
 command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
 
 dotnet build src/WinLoss.Api -c Release -nologo -v q >/dev/null
-work=$(mktemp -d)
+work=$(mktemp -d); chmod 755 "$work" # the cluster runs as another user
 KEY=wl_bench_admin_key_0123456789abcdefghijklmnopqrstuvwxyz
 pids=()
 cleanup() {
@@ -89,16 +89,16 @@ for u in "http://127.0.0.1:5301" "http://127.0.0.1:5302" "http://127.0.0.1:5303"
   drive 3s warmbare "$u/bench/bare" >/dev/null
 done
 printf '%-28s %12s %12s %8s %12s %12s %8s\n' configuration "bare req/s" "intake req/s" ratio "intake p50" "intake p99" non-2xx
-row() { # name bare-url intake-urls...
-  local name=$1 bare=$2; shift 2
-  read -r b_rps _ _ _ < <(measure "bare-$name" "$bare")
-  read -r r_rps r_p50 r_p99 r_bad < <(measure "r-$name" "$@")
+row() { # tag name bare-url intake-urls...   (tag: the deal-id prefix, letters and digits only)
+  local tag=$1 name=$2 bare=$3; shift 3
+  read -r b_rps _ _ _ < <(measure "bare$tag" "$bare")
+  read -r r_rps r_p50 r_p99 r_bad < <(measure "r$tag" "$@")
   printf '%-28s %12s %12s %7s%% %9s ms %9s ms %8s\n' "$name" "$b_rps" "$r_rps" \
     "$(awk -v r="$r_rps" -v b="$b_rps" 'BEGIN {printf "%.1f", 100 * r / b}')" "$r_p50" "$r_p99" "$r_bad"
 }
-row "SQLite, 1 instance" "http://127.0.0.1:5301/bench/bare" "http://127.0.0.1:5301/api/v1/reports"
-row "PostgreSQL, 1 instance" "http://127.0.0.1:5302/bench/bare" "http://127.0.0.1:5302/api/v1/reports"
-row "PostgreSQL, 2 instances" "http://127.0.0.1:5302/bench/bare" "http://127.0.0.1:5302/api/v1/reports" "http://127.0.0.1:5303/api/v1/reports"
-stored=$(psql_db bench "SELECT COUNT(*) FROM reports")
+row sqlite1 "SQLite, 1 instance" "http://127.0.0.1:5301/bench/bare" "http://127.0.0.1:5301/api/v1/reports"
+row pg1 "PostgreSQL, 1 instance" "http://127.0.0.1:5302/bench/bare" "http://127.0.0.1:5302/api/v1/reports"
+row pg2 "PostgreSQL, 2 instances" "http://127.0.0.1:5302/bench/bare" "http://127.0.0.1:5302/api/v1/reports" "http://127.0.0.1:5303/api/v1/reports"
+stored=$(psql_db bench "SELECT COUNT(*) FROM reports WHERE deal_id LIKE 'rpg%'")
 dupes=$(psql_db bench "SELECT COUNT(*) FROM (SELECT deal_id FROM reports GROUP BY deal_id HAVING COUNT(*) > 1) d")
 echo "PostgreSQL: $stored reports stored, $dupes deals stored twice; ratio = intake req/s over the bare endpoint of one instance just before"

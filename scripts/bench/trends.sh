@@ -38,6 +38,7 @@ fi
 rm -f "$db.readside"                             # the seeded rows bypassed the change log: rebuild from the write store
 if [ "${ENGINE:-sqlite}" = postgres ]; then
   trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; bash scripts/pg.sh stop "$work/pg" >/dev/null 2>&1; rm -rf "$work"' EXIT
+  chmod 755 "$work"                              # the cluster runs as another user
   pgurl=$(bash scripts/pg.sh start "$work/pg" --durable)
   psqlc() { PGPASSWORD=$(cat "$work/pg/password") psql -h 127.0.0.1 -p "$(cat "$work/pg/port")" -U winloss -v ON_ERROR_STOP=1 -q "$@"; }
   psqlc -d postgres -c "CREATE DATABASE bench"

@@ -156,11 +156,13 @@ public static class ClosedDealStore
 /// </summary>
 public static class ReportRequests
 {
+    // From the import's record of the deal (rarely there) to its report by id: the filing path reads no range of the
+    // reports' deal index, which every concurrent filing writes to (on PostgreSQL, SERIALIZABLE, such a read makes
+    // concurrent filings conflict).
     private const string ImportedReportSql =
         """
-        SELECT r.id FROM reports r
-        WHERE r.deal_id = @dealId AND r.deleted_at IS NULL AND r.rep_id = @repId
-          AND EXISTS (SELECT 1 FROM crm_import_deals i WHERE i.report_id = r.id)
+        SELECT r.id FROM crm_import_deals i JOIN reports r ON r.id = i.report_id
+        WHERE i.deal_id = @dealId AND r.deal_id = @dealId AND r.deleted_at IS NULL AND r.rep_id = @repId
         """;
     private const string SupersedeSql =
         "UPDATE reports SET deleted_at = @now, deleted_by = @by, delete_reason = @reason WHERE id = @id";

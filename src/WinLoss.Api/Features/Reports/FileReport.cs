@@ -50,6 +50,7 @@ public sealed class FileReportHandler(Writer writer, IdempotencyKeys inFlight) :
         """;
     private const string StoreKeySql =
         "INSERT INTO idempotency_keys (user_id, key, request_hash, report_id, created_at) VALUES (@userId, @key, @hash, @reportId, @now)";
+    private const string StoreKeyUnlessStoredSql = StoreKeySql + " ON CONFLICT DO NOTHING";
     private const string KeyExistsSql = "SELECT 1 FROM idempotency_keys WHERE user_id = @userId AND key = @key";
     public async ValueTask<FileReportResult> Handle(FileReport command, CancellationToken cancellationToken)
     {
@@ -79,6 +80,7 @@ public sealed class FileReportHandler(Writer writer, IdempotencyKeys inFlight) :
         {
             return await writer.ExecuteRepeatableAsync((c, t) =>
             {
+                if (Dialect.Of(c).ChecksByInserting) return InsertThenStoreKey(c, t, prepared, caller, repId, key, command.RequestHash);
                 // Checked inside the write transaction (not before it): a replay costs one cached lookup here,
                 // and no extra read connection is needed for the common first attempt.
                 if (c.Scalar<long?>(t, KeyExistsSql, new { userId = caller.UserId, key }) is not null)
@@ -92,6 +94,34 @@ public sealed class FileReportHandler(Writer writer, IdempotencyKeys inFlight) :
         {
             inFlight.Exit(caller.UserId, key);
         }
+    }
+
+    /// <summary>
+    /// The keyed filing where reading before writing makes concurrent filings conflict (<see cref="Dialect.ChecksByInserting"/>):
+    /// file, then store the key; a key already stored (or a deal already filed, as a replay of the same body is) rolls
+    /// the filing back and answers from the stored key — the same outcomes as checking the key first.
+    /// </summary>
+    private static FileReportResult InsertThenStoreKey(DbConnection c, DbTransaction t, ReportStore.Prepared prepared, Caller caller,
+        long repId, string key, byte[] requestHash)
+    {
+        t.Save("keyed");
+        try
+        {
+            var filed = Insert(c, t, prepared, caller, repId);
+            if (c.Exec(t, StoreKeyUnlessStoredSql, new { userId = caller.UserId, key, hash = requestHash, reportId = filed.Report.Id, now = filed.Report.CreatedAt }) == 1)
+            {
+                t.Release("keyed");
+                return filed;
+            }
+        }
+        catch (DealTakenException)
+        {
+            t.Rollback("keyed");
+            if (c.QuerySingleOrDefault<StoredKey>(FindKeySql, new { userId = caller.UserId, key }, t) is { } earlier) return Replay(earlier, requestHash);
+            throw;
+        }
+        t.Rollback("keyed");
+        return Replay(c.QuerySingle<StoredKey>(FindKeySql, new { userId = caller.UserId, key }, t), requestHash);
     }
 
     private static FileReportResult Replay(StoredKey stored, byte[] requestHash)

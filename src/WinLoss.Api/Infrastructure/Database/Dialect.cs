@@ -45,6 +45,12 @@ public abstract partial class Dialect
     [System.Text.RegularExpressions.GeneratedRegex(@"\bCROSS JOIN\b", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
     private static partial System.Text.RegularExpressions.Regex CrossJoin();
 
+    /// <summary>
+    /// Whether a uniqueness is better checked by inserting and handling the conflict than by reading first: on PostgreSQL
+    /// (SERIALIZABLE) a read of an index range that concurrent transactions insert into makes them conflict and retry.
+    /// </summary>
+    public bool ChecksByInserting => FailureAbortsTransaction;
+
     /// <summary>A condition "<paramref name="column"/> is one of the ids in parameter @<paramref name="parameter"/>"; bind the value from <see cref="Ids"/>.</summary>
     public abstract string InIds(string column, string parameter);
 
