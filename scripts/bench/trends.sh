@@ -49,8 +49,8 @@ if [ "${ENGINE:-sqlite}" = postgres ]; then
   for table in users competitors competitor_aliases reports report_competitors report_reasons report_objections report_messages report_collateral; do
     cols=$(sqlite3 "$sqlite_db" "SELECT group_concat(name, ',') FROM pragma_table_info('$table')")
     where=""; [ "$table" = users ] && where="WHERE id <> 1"
-    sqlite3 -csv -cmd '.nullvalue \N' "$sqlite_db" "SELECT $cols FROM $table $where" \
-      | psqlc -d bench -c "\\copy $table ($cols) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
+    sqlite3 -csv -cmd '.nullvalue @NULL@' "$sqlite_db" "SELECT $cols FROM $table $where" \
+      | psqlc -d bench -c "\\copy $table ($cols) FROM STDIN WITH (FORMAT csv, NULL '@NULL@')"
   done
   for table in users competitors reports report_competitors report_reasons report_objections report_messages report_collateral; do
     psqlc -d bench -c "SELECT setval(pg_get_serial_sequence('$table', 'id'), (SELECT COALESCE(MAX(id), 0) + 1 FROM $table), false)" >/dev/null 2>&1 || true
