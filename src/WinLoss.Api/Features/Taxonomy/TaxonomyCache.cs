@@ -5,8 +5,9 @@ namespace WinLoss.Api.Features.Taxonomy;
 
 /// <summary>
 /// In-memory copy of the small taxonomy tables that every report is validated against
-/// (categories, catalogue ids). Loaded lazily; every command that changes the taxonomy calls
-/// <see cref="Invalidate"/> after its commit.
+/// (categories, catalogue ids). Loaded lazily, by one caller at a time (the others wait for its result); every command
+/// that changes the taxonomy calls <see cref="Invalidate"/> after its commit. With PostgreSQL another instance may change
+/// the taxonomy: the copy is then reloaded when older than <see cref="SharedDatabaseMaxAge"/>.
 /// </summary>
 public sealed class TaxonomyCache(Db db)
 {
@@ -18,10 +19,24 @@ public sealed class TaxonomyCache(Db db)
         HashSet<string> ActiveCollateral,
         HashSet<string> AllCollateral);
 
+    /// <summary>How stale the copy may be when several instances share the database.</summary>
+    public static readonly TimeSpan SharedDatabaseMaxAge = TimeSpan.FromSeconds(2);
+
+    private readonly long _maxAgeMs = db.IsPostgreSql ? (long)SharedDatabaseMaxAge.TotalMilliseconds : long.MaxValue;
+    private readonly Lock _loading = new();
     private volatile Snapshot? _snapshot;
+    private long _loadedAt;
     private long _generation;
 
-    public Snapshot Current => _snapshot ?? Load();
+    public Snapshot Current => Fresh() ?? LoadOnce();
+
+    private Snapshot? Fresh() =>
+        _snapshot is { } s && Environment.TickCount64 - Interlocked.Read(ref _loadedAt) < _maxAgeMs ? s : null;
+
+    private Snapshot LoadOnce()
+    {
+        lock (_loading) return Fresh() ?? Load();
+    }
 
     /// <summary>Drops the snapshot. A load that read the tables before this call will not install its (stale) result.</summary>
     public void Invalidate()
@@ -33,6 +48,7 @@ public sealed class TaxonomyCache(Db db)
     private Snapshot Load()
     {
         var generation = Interlocked.Read(ref _generation);
+        var startedAt = Environment.TickCount64;
         using var connection = db.Open();
         using var grid = connection.QueryMultiple(
             """
@@ -51,7 +67,11 @@ public sealed class TaxonomyCache(Db db)
             messages.Select(m => m.Id).ToHashSet(StringComparer.Ordinal),
             collateral.Where(m => m.Active).Select(m => m.Id).ToHashSet(StringComparer.Ordinal),
             collateral.Select(m => m.Id).ToHashSet(StringComparer.Ordinal));
-        if (Interlocked.Read(ref _generation) == generation) _snapshot = snapshot;
+        if (Interlocked.Read(ref _generation) == generation)
+        {
+            Interlocked.Exchange(ref _loadedAt, startedAt);
+            _snapshot = snapshot;
+        }
         return snapshot;
     }
 }

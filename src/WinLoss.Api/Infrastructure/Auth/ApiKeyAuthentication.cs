@@ -82,14 +82,30 @@ public sealed class ApiKeyAuthenticationHandler(
     private sealed record KeyRow(long KeyId, long UserId, string Role, byte[] Hash);
 }
 
-public sealed class KeyCache
+public sealed class KeyCache(Database.Db db)
 {
     public sealed record Entry(long KeyId, long UserId, string Role);
 
-    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    /// <summary>
+    /// With PostgreSQL another instance may revoke a key or change a role: a cached key is then looked up again when
+    /// older than this (a revocation reaches every instance within it). SQLite: one process, entries live until cleared.
+    /// </summary>
+    public static readonly TimeSpan SharedDatabaseMaxAge = TimeSpan.FromSeconds(5);
+
+    private readonly long _maxAgeMs = db.IsPostgreSql ? (long)SharedDatabaseMaxAge.TotalMilliseconds : long.MaxValue;
+    private readonly ConcurrentDictionary<string, (Entry Entry, long At)> _entries = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<long, long> _lastTouch = new();
 
-    public bool TryGet(string hashHex, out Entry entry) => _entries.TryGetValue(hashHex, out entry!);
+    public bool TryGet(string hashHex, out Entry entry)
+    {
+        if (_entries.TryGetValue(hashHex, out var cached) && Environment.TickCount64 - cached.At < _maxAgeMs)
+        {
+            entry = cached.Entry;
+            return true;
+        }
+        entry = null!;
+        return false;
+    }
 
     private long _generation;
 
@@ -104,7 +120,7 @@ public sealed class KeyCache
     public void Set(string hashHex, Entry entry, long generation)
     {
         if (_entries.Count > 100_000) _entries.Clear();
-        _entries[hashHex] = entry;
+        _entries[hashHex] = (entry, Environment.TickCount64);
         if (Generation != generation) _entries.TryRemove(hashHex, out _);
     }
 
