@@ -1,4 +1,4 @@
--- Trend read model (contract section 5). Aggregates of live reports, kept current in the same
+-- Trend read model (docs/api-guide.md, trends). Aggregates of live reports, kept current in the same
 -- transaction as every report write (ReportEvents.Removing subtracts a report's contribution,
 -- ReportEvents.Written adds it) and rebuildable from the reports (POST /api/v1/admin/read-model/rebuild).
 --
