@@ -38,23 +38,8 @@ start() { # port db datadir
   echo "instance on port $1 did not start: $(tail -5 "$3/service.log")" >&2; exit 1
 }
 
-cat >"$work/post.lua" <<LUA
-local threads = 0
-function setup(thread) thread:set("tid", threads); threads = threads + 1 end
-function init(args) run = args[1] or "run"; n = 0 end
-function request()
-  n = n + 1
-  local deal = run .. "-" .. tid .. "-" .. n
-  local body = '{"dealId":"' .. deal .. '","outcome":"lost","closedOn":"2026-10-15","amount":25000,"currency":"USD",'
-    .. '"segment":"mid_market","stageReached":"proposal","region":"EMEA","product":"Platform",'
-    .. '"competitors":[{"name":"Acme Corp","primary":true}],"reasons":[{"category":"price","detail":"20% cheaper","primary":true}],'
-    .. '"objections":[{"category":"price","competitor":"Acme","text":"too expensive","overcome":false}],'
-    .. '"leadSource":"webinar","leadQuality":3,"notes":"Lost on price after a long proposal stage."}'
-  return wrk.format("POST", wrk.path, {["Content-Type"]="application/json", ["Authorization"]="Bearer $KEY", ["Idempotency-Key"]=deal}, body)
-end
-LUA
+source scripts/bench/intake-post.lib # post.lua, to_ms
 
-to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v=v*1000}; printf "%.2f", v}'; }
 # wrk against each URL at once, CONNS split between them; prints "total-rps worst-p50 worst-p99 non2xx"
 drive() { # duration label url...
   local duration=$1 label=$2; shift 2

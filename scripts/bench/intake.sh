@@ -22,24 +22,8 @@ pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/health/ready" >/dev/null && break; sleep 0.2; done
 
-cat >"$work/post.lua" <<LUA
-local threads = 0
-function setup(thread) thread:set("tid", threads); threads = threads + 1 end
-function init(args) run = args[1] or "run"; n = 0 end
-function request()
-  n = n + 1
-  local deal = run .. "-" .. tid .. "-" .. n
-  local body = '{"dealId":"' .. deal .. '","outcome":"lost","closedOn":"2026-10-15","amount":25000,"currency":"USD",'
-    .. '"segment":"mid_market","stageReached":"proposal","region":"EMEA","product":"Platform",'
-    .. '"competitors":[{"name":"Acme Corp","primary":true}],"reasons":[{"category":"price","detail":"20% cheaper","primary":true}],'
-    .. '"objections":[{"category":"price","competitor":"Acme","text":"too expensive","overcome":false}],'
-    .. '"leadSource":"webinar","leadQuality":3,"notes":"Lost on price after a long proposal stage."}'
-  return wrk.format("POST", wrk.path, {["Content-Type"]="application/json", ["Authorization"]="Bearer $KEY", ["Idempotency-Key"]=deal}, body)
-end
-LUA
+source scripts/bench/intake-post.lib # post.lua, to_ms
 
-# wrk prints latencies as 1.23ms / 456.78us / 1.02s; convert to ms.
-to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v=v*1000}; printf "%.2f", v}'; }
 warm() { wrk -t"$THREADS" -c"$CONNS" -d"$WARMUP" -s "$work/post.lua" "$1" -- "warm$2" >/dev/null; }
 measure() { # url label -> "rps p50 p99 non2xx"
   local out; out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -s "$work/post.lua" "$1" -- "$2")
