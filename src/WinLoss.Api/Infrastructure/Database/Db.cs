@@ -78,14 +78,17 @@ public sealed class Db : IAsyncDisposable
     public static NpgsqlConnectionStringBuilder? PostgreSqlSetting(string setting)
     {
         var text = setting.Trim();
-        if (text.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) || text.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase))
-            return FromUrl(text);
+        if (IsPostgreSqlUrl(text)) return FromUrl(text);
         if (!text.Contains('=', StringComparison.Ordinal)) return null;
         NpgsqlConnectionStringBuilder builder;
         try { builder = new NpgsqlConnectionStringBuilder(text); }
         catch (ArgumentException) { return null; }
         return string.IsNullOrEmpty(builder.Host) ? null : builder;
     }
+
+    /// <summary>Whether <paramref name="setting"/> is a postgres:// or postgresql:// URL.</summary>
+    public static bool IsPostgreSqlUrl(string setting) =>
+        setting.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) || setting.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>postgres://user:password@host:port/database?sslmode=require&amp;… as Npgsql settings.</summary>
     private static NpgsqlConnectionStringBuilder FromUrl(string url)

@@ -131,7 +131,10 @@ public sealed class Writer : IAsyncDisposable
                 }
                 finally
                 {
-                    if (alone) await LockAsync(connection, $"SELECT pg_advisory_unlock({WriteLockKey})");
+                    // A broken connection releases the session lock itself; its error must not replace the job's.
+                    if (alone)
+                        try { await LockAsync(connection, $"SELECT pg_advisory_unlock({WriteLockKey})"); }
+                        catch (DbException ex) { _logger.LogDebug(ex, "Releasing the write lock failed; the session's end releases it"); }
                 }
                 // Exponential backoff with full jitter: colliding jobs spread out instead of colliding again.
                 await Task.Delay(Random.Shared.Next(1, 4 << attempt));

@@ -32,8 +32,7 @@ public sealed record WinLossOptions
 
     /// <summary>Whether WINLOSS_DB is meant as PostgreSQL: a postgres:// URL or keyword=value pairs with a Host/Server.</summary>
     private static bool LooksLikePostgreSql(string db) =>
-        db.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) || db.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase)
-        || (db.Contains('=', StringComparison.Ordinal) && db.Contains(';', StringComparison.Ordinal));
+        Database.Db.IsPostgreSqlUrl(db) || (db.Contains('=', StringComparison.Ordinal) && db.Contains(';', StringComparison.Ordinal));
 
     /// <summary>Reads and checks the settings; throws <see cref="OptionsValidationException"/> naming every bad one.</summary>
     public static WinLossOptions Load(IConfiguration configuration)
