@@ -5,9 +5,10 @@ namespace WinLoss.Api.Features.Taxonomy;
 
 /// <summary>
 /// In-memory copy of the small taxonomy tables that every report is validated against
-/// (categories, catalogue ids). Loaded lazily, by one caller at a time (the others wait for its result); every command
-/// that changes the taxonomy calls <see cref="Invalidate"/> after its commit. With PostgreSQL another instance may change
-/// the taxonomy: the copy is then reloaded when older than <see cref="SharedDatabaseMaxAge"/>.
+/// (categories, catalogue ids). Loaded at start and after each <see cref="Invalidate"/> (every command that changes the
+/// taxonomy calls it after its commit), by one caller at a time while the others wait for its result. With PostgreSQL
+/// another instance may change the taxonomy: a copy older than <see cref="SharedDatabaseMaxAge"/> is reloaded by one
+/// caller while the others go on with it, so requests never queue behind that reload.
 /// </summary>
 public sealed class TaxonomyCache(Db db)
 {
@@ -28,7 +29,20 @@ public sealed class TaxonomyCache(Db db)
     private long _loadedAt;
     private long _generation;
 
-    public Snapshot Current => Fresh() ?? LoadOnce();
+    public Snapshot Current
+    {
+        get
+        {
+            if (Fresh() is { } fresh) return fresh;
+            if (_snapshot is { } stale)
+            {
+                if (!_loading.TryEnter()) return stale; // another caller is reloading it
+                try { return Fresh() ?? Load(); }
+                finally { _loading.Exit(); }
+            }
+            return LoadOnce();
+        }
+    }
 
     private Snapshot? Fresh() =>
         _snapshot is { } s && Environment.TickCount64 - Interlocked.Read(ref _loadedAt) < _maxAgeMs ? s : null;
