@@ -81,7 +81,6 @@ using (db.StartupLock()) // PostgreSQL: one instance at a time migrates, upgrade
     await CompetitorKeys.EnsureCurrentAsync(db, app.Services.GetRequiredService<Writer>(), app.Logger);
     AdminBootstrap.EnsureAdmin(db, settings.AdminKey, app.Logger);
 }
-_ = app.Services.GetRequiredService<TaxonomyCache>().Current; // loaded before the first request, not by a crowd of them
 
 app.UseRequestLogging();
 app.UseSecurityHeaders();

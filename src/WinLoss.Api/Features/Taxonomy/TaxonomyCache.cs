@@ -5,8 +5,8 @@ namespace WinLoss.Api.Features.Taxonomy;
 
 /// <summary>
 /// In-memory copy of the small taxonomy tables that every report is validated against
-/// (categories, catalogue ids). Loaded at start and after each <see cref="Invalidate"/> (every command that changes the
-/// taxonomy calls it after its commit), by one caller at a time while the others wait for its result. With PostgreSQL
+/// (categories, catalogue ids). Loaded on first use and after each <see cref="Invalidate"/> (every command that changes
+/// the taxonomy calls it after its commit), by one caller at a time while the others wait for its result. With PostgreSQL
 /// another instance may change the taxonomy: a copy older than <see cref="SharedDatabaseMaxAge"/> is reloaded by one
 /// caller while the others go on with it, so requests never queue behind that reload.
 /// </summary>
