@@ -1,6 +1,8 @@
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using WinLoss.Api.Infrastructure.Database;
 
 namespace WinLoss.Tests.Infrastructure;
 
@@ -21,8 +23,48 @@ public static class TestEngine
             ? pg
             : throw new InvalidOperationException("WINLOSS_TEST_PG is not set: run the PostgreSQL tests through scripts/test.sh, which starts a server.");
 
-    /// <summary>A new, empty database for one test app: its WINLOSS_DB value (<paramref name="directory"/>/winloss.db on SQLite).</summary>
-    public static string CreateDatabase(string directory) => PostgreSql ? CreatePostgreSqlDatabase() : Path.Combine(directory, "winloss.db");
+    /// <summary>
+    /// A new database for one test app, every migration applied and nothing else in it (no users: the app creates its
+    /// admin at start): its WINLOSS_DB value. On SQLite, <paramref name="directory"/>/winloss.db, a copy of a template
+    /// migrated once per test process (the app's own start then finds every migration applied), unless a file is there already.
+    /// </summary>
+    public static string CreateDatabase(string directory)
+    {
+        if (PostgreSql) return CreatePostgreSqlDatabase();
+        Directory.CreateDirectory(directory);
+        var path = Path.Combine(directory, "winloss.db");
+        if (!File.Exists(path)) File.Copy(SqliteTemplate.Value, path);
+        return path;
+    }
+
+    /// <summary>
+    /// An SQLite file with every migration applied, made by the service's own migrator the first time a test app needs a
+    /// database (one transaction per migration, each synced to disk: work saved for each of the suite's dozens of apps).
+    /// Checkpointed and closed before it is copied: the copy is complete without its WAL file, and keeps the WAL
+    /// journal mode and page size the migrator set (both are stored in the file).
+    /// </summary>
+    private static readonly Lazy<string> SqliteTemplate = new(() =>
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "winloss-tests", "template-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+        var path = Path.Combine(directory, "winloss.db");
+        var db = new Db(path, directory);
+        try { Migrator.Migrate(db, NullLogger.Instance); }
+        finally { db.DisposeAsync().AsTask().GetAwaiter().GetResult(); }
+        using (var c = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            c.Open();
+            using var checkpoint = c.CreateCommand();
+            checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
+            checkpoint.ExecuteNonQuery();
+        }
+        SqliteConnection.ClearAllPools(); // the migrator's pooled connection: the last one closed removes the WAL file
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try { Directory.Delete(directory, recursive: true); } catch (IOException) { }
+        };
+        return path;
+    }, LazyThreadSafetyMode.ExecutionAndPublication);
 
     /// <summary>A fresh PostgreSQL database on the test server; its connection string.</summary>
     public static string CreatePostgreSqlDatabase()
