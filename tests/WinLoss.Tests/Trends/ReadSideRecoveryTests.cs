@@ -9,7 +9,7 @@ namespace WinLoss.Tests.Trends;
 /// projection, and with snapshots being saved every second), then restart — the trends count every stored report
 /// exactly once. A damaged snapshot file is rebuilt from the write store.
 /// </summary>
-[Trait("Tier", "process")]
+[Trait("Tier", "Process")]
 public sealed class ReadSideRecoveryTests
 {
     private static readonly Dictionary<string, string> FastSnapshots = new() { ["WINLOSS_READSIDE_SNAPSHOT_SECONDS"] = "1" };
