@@ -9,7 +9,9 @@ namespace WinLoss.Tests.Coverage;
 /// <summary>
 /// Report requests from the real CRM export (tests/WinLoss.Tests/Fixtures/crm-sales-opportunities, 8,800 opportunities of
 /// 30 sales agents, 6,711 of them won or lost). Expected counts come from the CSV itself, counted here line by line.
+/// <para>Tier "Volume": the whole sample goes through the importer, seconds of CPU; the full run has it, --fast does not.</para>
 /// </summary>
+[Trait("Tier", "Volume")]
 public sealed class CrmCoverageTests(TestApp app) : IClassFixture<TestApp>
 {
     private static readonly string Dataset = Path.Combine(Repo.Root, "tests", "WinLoss.Tests", "Fixtures", "crm-sales-opportunities");

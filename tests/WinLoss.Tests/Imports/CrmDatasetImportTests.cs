@@ -10,7 +10,9 @@ namespace WinLoss.Tests.Imports;
 /// copied unchanged into tests/WinLoss.Tests/Fixtures so the test runs wherever the repository is cloned,
 /// imported with the example mapping shipped in scripts/import-examples. Expected figures are from the data set's
 /// SOURCE.md and the CSV rows themselves (read by eye), not from the importer.
+/// <para>Tier "Volume": the whole sample goes through the importer, seconds of CPU; the full run has it, --fast does not.</para>
 /// </summary>
+[Trait("Tier", "Volume")]
 public sealed class CrmDatasetImportTests(TestApp app) : IClassFixture<TestApp>
 {
     private static readonly string Dataset = Path.Combine(Repo.Root, "tests", "WinLoss.Tests", "Fixtures", "crm-sales-opportunities");
