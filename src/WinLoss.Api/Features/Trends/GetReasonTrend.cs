@@ -58,7 +58,7 @@ public sealed class GetReasonTrendHandler(Db db, ReadStore read, Coverage.TrendC
         }
         else
         {
-            var data = TrendFactsQuery.Read(duck, f, new FactRequest([Kinds.Reason, Kinds.Deal], GroupBy: by));
+            var data = TrendFactsQuery.Read(duck, f, new FactRequest([Kinds.Reason, Kinds.Deal], GroupBy: by, DealCounts: true));
             var totals = data.Of(Kinds.Deal).GroupBy(x => x.Bucket).ToDictionary(g => g.Key, g => g.Sum(x => x.C[outcomeColumn]));
             rows.AddRange(data.Of(Kinds.Reason).Where(x => x.K2 == outcome && x.K3 == CompetitorKey.Any).GroupBy(x => (x.Bucket, x.K1)).Select(g =>
                 new ReasonTrendRow(g.Key.Bucket, null, g.Key.K1, g.Sum(x => x.C[0]), g.Sum(x => x.C[1]),

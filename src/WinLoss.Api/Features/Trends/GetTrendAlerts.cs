@@ -95,7 +95,7 @@ public sealed class GetTrendAlertsHandler(Db db, ReadStore read) : IQueryHandler
         var previous = Statistics.PeriodLabel(previousStart, g);
         await using var duck = await read.ConnectAsync(cancellationToken);
         var asOf = read.AsOf;
-        var data = TrendFactsQuery.Read(duck, f with { From = previousStart, To = day }, new FactRequest(FactKinds));
+        var data = TrendFactsQuery.Read(duck, f with { From = previousStart, To = day }, new FactRequest(FactKinds, DealCounts: true));
 
         // 1. Rises: one family per period.
         var deals = data.Of(Kinds.Deal).GroupBy(x => x.Bucket).ToDictionary(x => x.Key, x => (All: x.Sum(y => y.C[0]), Lost: x.Sum(y => y.C[2])));

@@ -12,9 +12,12 @@ namespace WinLoss.Api.Features.Trends;
 /// <param name="PerCompetitor">Also compute reason and message facts per competitor of the deal (k3 / k2 ≠ '*').</param>
 /// <param name="GroupBy">null: bucket = period label; "segment" or "stage": bucket = that value (reports without one left out).</param>
 /// <param name="OnlyCompetitor">Competitor, reason and message facts of this competitor key only (a profile): no '*' or primary rows.</param>
+/// <param name="DealCounts">Deal facts as counts per outcome only (k1 lead source and k2 currency '', no cents or lead quality): what a
+/// share's denominator needs, at a fraction of the grouping work.</param>
+/// <param name="PrimaryCompetitor">Competitor facts of the primary competitor only (k3 'p': each report once) instead of every competitor named (k3 'a').</param>
 public sealed record FactRequest(
     IReadOnlyList<string> Kinds, string ObjectionCompetitor = CompetitorKey.Any, bool PerCompetitor = false, string? GroupBy = null,
-    string? OnlyCompetitor = null);
+    string? OnlyCompetitor = null, bool PrimaryCompetitor = false, bool DealCounts = false);
 
 /// <summary>
 /// The trend facts of one filter, computed on the read side (DuckDB) in one statement: the filtered reports once, then one
@@ -83,18 +86,23 @@ public static class TrendFactsQuery
         var kinds = request.Kinds;
 
         var parts = new List<string>();
-        if (kinds.Contains(Kinds.Deal))
+        if (kinds.Contains(Kinds.Deal) && request.DealCounts)
+            parts.Add($"""
+                SELECT {b}, 'deal', '', '', '', outcome, count(*), 0, 0, 0
+                FROM trend_deals WHERE {where} GROUP BY {b}, outcome
+                """);
+        else if (kinds.Contains(Kinds.Deal))
             parts.Add($"""
                 SELECT {b}, 'deal', COALESCE(lead_source, ''), cur, '', outcome, count(*), sum(cents), COALESCE(sum(lead_quality), 0), count(lead_quality)
                 FROM trend_deals WHERE {where} GROUP BY {b}, lead_source, cur, outcome
                 """);
         if (kinds.Contains(Kinds.Competitor))
         {
-            parts.Add($"""
+            if (!request.PrimaryCompetitor) parts.Add($"""
                 SELECT {b}, 'competitor', competitor_key, cur, 'a', outcome, count(*), sum(cents), 0, 0
                 FROM trend_competitors WHERE {where}{onlyWhere} GROUP BY {b}, competitor_key, cur, outcome
                 """);
-            if (!only) parts.Add($"""
+            else if (!only) parts.Add($"""
                 SELECT {b}, 'competitor', primary_competitor, cur, 'p', outcome, count(*), sum(cents), 0, 0
                 FROM trend_deals WHERE {where} GROUP BY {b}, primary_competitor, cur, outcome
                 """);
