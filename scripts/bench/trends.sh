@@ -8,6 +8,7 @@
 # mostly measures the other tenants; CPU time says what a query costs.
 #   REPORTS=1000000 RUNS=7 scripts/bench.sh trends
 # ONLY=regex times only the queries whose name matches (e.g. ONLY='^competitors').
+# RAW_RUNS=n: runs of each raw SQL GROUP BY, best kept (default 3; at 10M one run takes about a minute).
 # KEEP=dir keeps the seeded database in dir and reuses it on the next run (seeding 1M takes a minute or two).
 # ENGINE=postgres: the same, with the service on PostgreSQL (a durable throwaway cluster, scripts/pg.sh --durable) holding a
 # copy of the seeded reports; the read side is rebuilt from PostgreSQL. The raw GROUP BY stays on the SQLite copy.
@@ -113,10 +114,10 @@ for q in "${queries[@]}"; do
 done
 printf '%-44s %9s %9s\n' "ALL QUERIES" "$(pct 0.5 <"$all")" "$(pct 0.95 <"$all")"
 
-# The same questions as plain SQL over the write store (sqlite3 on the same file, best of 3).
+# The same questions as plain SQL over the write store (sqlite3 on the same file, best of RAW_RUNS).
 raw() {
   local best=999999
-  for _ in 1 2 3; do
+  for _ in $(seq 1 "${RAW_RUNS:-3}"); do
     local t0 t1 e
     t0=$(date +%s%N); sqlite3 "${sqlite_db:-$db}" "$1" >/dev/null; t1=$(date +%s%N)
     e=$(( (t1 - t0) / 1000000 ))
@@ -129,6 +130,7 @@ raw "SELECT substr(r.closed_on,1,7), c.competitor_id, count(*), sum(r.outcome='w
 raw "SELECT substr(r.closed_on,1,7), c.competitor_id, count(*), sum(r.outcome='won') FROM reports r LEFT JOIN report_competitors c ON c.report_id = r.id WHERE r.deleted_at IS NULL AND r.segment='smb' AND r.region='EMEA' GROUP BY 1, 2" "competitors, month, segment + region"
 raw "SELECT substr(r.closed_on,1,7), o.category, count(*), count(DISTINCT r.id) FROM reports r JOIN report_objections o ON o.report_id = r.id WHERE r.deleted_at IS NULL GROUP BY 1, 2" "objections, no filter"
 rss_end=$(( $(ps -o rss= -p "$pid") / 1024 ))
+rss_peak=$(( $(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status") / 1024 ))
 echo
 echo "write store: ${ENGINE:-sqlite}; seeded $REPORTS reports in ${seed%.*} s; read side rebuilt from the write store in $rebuild s (target <= 60 s at 1M)"
-echo "service RSS: $rss_start MB after the rebuild, $rss_end MB after the queries (target <= 1024 MB at 1M, <= 4096 MB at 10M)"
+echo "service RSS: $rss_start MB after the rebuild, $rss_end MB after the queries, $rss_peak MB at most (rebuild included) (target <= 1024 MB at 1M, <= 4096 MB at 10M)"

@@ -12,10 +12,12 @@ namespace WinLoss.Tests.Trends;
 public sealed class BruteForce
 {
     public sealed record Report(long Id, long RepId, string Outcome, DateOnly ClosedOn, string? Segment, string? Stage, string? Region,
+        string? Product, string? Industry, long? AmountCents, string? Currency,
         string? LeadSource, List<(string Key, bool Primary)> Competitors, List<(string Category, bool Primary)> Reasons,
         List<(string Category, string Key, bool Overcome)> Objections, List<(string Id, string Resonance)> Messages, List<string> Collateral);
 
-    public sealed record Filter(DateOnly? From, DateOnly? To, string? Segment, string? Region, string? Stage, string Granularity)
+    public sealed record Filter(DateOnly? From, DateOnly? To, string? Segment, string? Region, string? Stage, string Granularity,
+        string? Product = null, string? Industry = null)
     {
         public string Query()
         {
@@ -25,6 +27,8 @@ public sealed class BruteForce
             if (Segment is not null) parts.Add("segment=" + Segment);
             if (Region is not null) parts.Add("region=" + Uri.EscapeDataString(Region));
             if (Stage is not null) parts.Add("stage=" + Stage);
+            if (Product is not null) parts.Add("product=" + Uri.EscapeDataString(Product));
+            if (Industry is not null) parts.Add("industry=" + Uri.EscapeDataString(Industry));
             return string.Join("&", parts);
         }
     }
@@ -38,10 +42,11 @@ public sealed class BruteForce
 
     public static BruteForce Load(System.Data.Common.DbConnection db)
     {
-        var reports = db.Query<(long Id, long RepId, string Outcome, string ClosedOn, string? Segment, string? Stage, string? Region, string? LeadSource)>(
-            "SELECT id, rep_id, outcome, closed_on, segment, stage_reached, region, lead_source FROM reports WHERE deleted_at IS NULL")
+        var reports = db.Query<(long Id, long RepId, string Outcome, string ClosedOn, string? Segment, string? Stage, string? Region,
+                string? Product, string? Industry, long? AmountCents, string? Currency, string? LeadSource)>(
+            "SELECT id, rep_id, outcome, closed_on, segment, stage_reached, region, product, industry, amount_cents, currency, lead_source FROM reports WHERE deleted_at IS NULL")
             .Select(r => new Report(r.Id, r.RepId, r.Outcome, DateOnly.ParseExact(r.ClosedOn, "yyyy-MM-dd", CultureInfo.InvariantCulture),
-                r.Segment, r.Stage, r.Region, r.LeadSource, [], [], [], [], []))
+                r.Segment, r.Stage, r.Region, r.Product, r.Industry, r.AmountCents, r.Currency, r.LeadSource, [], [], [], [], []))
             .ToDictionary(r => r.Id);
         foreach (var c in db.Query<(long ReportId, long? CompetitorId, string Normalized, long Primary)>(
                      "SELECT report_id, competitor_id, normalized, is_primary FROM report_competitors ORDER BY report_id, position"))
@@ -61,7 +66,9 @@ public sealed class BruteForce
     public IEnumerable<Report> Matching(Filter f) => Reports.Where(r =>
         (f.From is null || r.ClosedOn >= f.From) && (f.To is null || r.ClosedOn <= f.To)
         && (f.Segment is null || r.Segment == f.Segment) && (f.Stage is null || r.Stage == f.Stage)
-        && (f.Region is null || string.Equals(r.Region, f.Region, StringComparison.OrdinalIgnoreCase)));
+        && (f.Region is null || string.Equals(r.Region, f.Region, StringComparison.OrdinalIgnoreCase))
+        && (f.Product is null || string.Equals(r.Product, f.Product, StringComparison.OrdinalIgnoreCase))
+        && (f.Industry is null || string.Equals(r.Industry, f.Industry, StringComparison.OrdinalIgnoreCase)));
 
     public static string Period(DateOnly d, string granularity) => granularity switch
     {
@@ -99,6 +106,20 @@ public sealed class BruteForce
         return result;
     }
 
+    /// <summary>
+    /// (period, competitor key) → revenue won and lost as "CUR amount" per currency, ordered ("EUR 5000.00|USD 1200.50"), every
+    /// competitor a deal names; amounts without a currency are not money.
+    /// </summary>
+    public Dictionary<(string Period, string Key), (string Won, string Lost)> CompetitorRevenue(Filter f)
+    {
+        static string Text(IEnumerable<Report> deals) => string.Join("|", deals.Where(r => r.AmountCents is > 0 && !string.IsNullOrEmpty(r.Currency))
+            .GroupBy(r => r.Currency!).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => g.Key + " " + (g.Sum(r => r.AmountCents!.Value) / 100m).ToString("0.00", CultureInfo.InvariantCulture)));
+        return Matching(f).SelectMany(r => DealCompetitors(r).Select(k => (Key: (Period(r.ClosedOn, f.Granularity), k), Report: r)))
+            .GroupBy(x => x.Key)
+            .ToDictionary(g => g.Key, g => (Text(g.Select(x => x.Report).Where(r => r.Outcome == "won")), Text(g.Select(x => x.Report).Where(r => r.Outcome == "lost"))));
+    }
+
     /// <summary>(period, category) → (mentions, deals, reps, all deals of the period) for objections naming <paramref name="key"/> (null: any).</summary>
     public Dictionary<(string Period, string Category), (long Mentions, long Deals, long Reps, long AllDeals)> ObjectionTrend(Filter f, string? key)
     {
@@ -134,6 +155,12 @@ public sealed class BruteForce
             .GroupBy(x => x.Id)
             .ToDictionary(g => g.Key, g => ((long)g.Count(), (long)g.Count(x => x.Resonance == "resonated"),
                 (long)g.Count(x => x.Outcome == "won"), (long)g.Count(x => x.Outcome == "lost")));
+
+    /// <summary>(segment, message id) → (uses, resonated), over matching deals with a segment.</summary>
+    public Dictionary<(string Segment, string Id), (long Uses, long Resonated)> MessagesBySegment(Filter f) =>
+        Matching(f).Where(r => r.Segment is not null).SelectMany(r => r.Messages.DistinctBy(m => m.Id).Select(m => (r.Segment, m.Id, m.Resonance)))
+            .GroupBy(x => (x.Segment!, x.Id))
+            .ToDictionary(g => g.Key, g => ((long)g.Count(), (long)g.Count(x => x.Resonance == "resonated")));
 
     /// <summary>Lead source ("" none) → (deals, won).</summary>
     public Dictionary<string, (long Deals, long Won)> LeadSources(Filter f) =>

@@ -21,6 +21,8 @@ public sealed class ReadSidePropertyTests(TestApp app) : IClassFixture<TestApp>
     private static readonly string[] Objections = ["price", "integration", "security", "missing_feature"];
     private static readonly string[] Reasons = ["price", "timing", "status_quo", "product_gap"];
     private static readonly string[] Granularities = ["week", "month", "quarter"];
+    private static readonly string[] Products = ["Platform", "Analytics", "analytics "];
+    private static readonly string[] Industries = ["Finance", "Retail", "RETAIL"];
 
     [Fact]
     public async Task Random_writes_then_random_filters_answer_what_a_brute_force_count_over_the_reports_says()
@@ -133,6 +135,14 @@ public sealed class ReadSidePropertyTests(TestApp app) : IClassFixture<TestApp>
             var actual = rows.ToDictionary(r => (r!["period"]!.GetValue<string>(), BruteForce.KeyOf(r["competitor"])),
                 r => (r!["deals"]!.GetValue<long>(), r["won"]!.GetValue<long>(), r["lost"]!.GetValue<long>(), r["noDecision"]!.GetValue<long>()));
             Assert.Equal(expected.OrderBy(x => x.Key).ToList(), actual.OrderBy(x => x.Key).ToList());
+            if (!primaryOnly)
+            {
+                static string Money(JsonNode? money) => string.Join("|", money!.AsObject().OrderBy(kv => kv.Key, StringComparer.Ordinal)
+                    .Select(kv => kv.Key + " " + kv.Value!.GetValue<decimal>().ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)));
+                var revenue = rows.ToDictionary(r => (r!["period"]!.GetValue<string>(), BruteForce.KeyOf(r["competitor"])),
+                    r => (Money(r!["revenueWon"]), Money(r["revenueLost"])));
+                Assert.Equal(oracle.CompetitorRevenue(f).OrderBy(x => x.Key).ToList(), revenue.OrderBy(x => x.Key).ToList());
+            }
         }
 
         foreach (var (param, key) in new[] { ("", (string?)null), ($"&competitor={acme}", "c" + acme) })
@@ -170,6 +180,13 @@ public sealed class ReadSidePropertyTests(TestApp app) : IClassFixture<TestApp>
             Assert.Equal(expected.OrderBy(x => x.Key).ToList(), actual.OrderBy(x => x.Key).ToList());
         }
         {
+            var expected = oracle.MessagesBySegment(f);
+            var rows = (await Get($"/api/v1/trends/messages?{q}&by=segment"))["rows"]!.AsArray();
+            var actual = rows.ToDictionary(r => (r!["group"]!.GetValue<string>(), r["messageId"]!.GetValue<string>()),
+                r => (r!["uses"]!.GetValue<long>(), r["resonated"]!.GetValue<long>()));
+            Assert.Equal(expected.OrderBy(x => x.Key).ToList(), actual.OrderBy(x => x.Key).ToList());
+        }
+        {
             var expected = oracle.LeadSources(f);
             var rows = (await Get($"/api/v1/trends/lead-sources?{q}"))["rows"]!.AsArray();
             var actual = rows.ToDictionary(r => r!["leadSource"]?.GetValue<string>() ?? "", r => (r!["deals"]!.GetValue<long>(), r["won"]!.GetValue<long>()));
@@ -200,7 +217,9 @@ public sealed class ReadSidePropertyTests(TestApp app) : IClassFixture<TestApp>
             random.Next(3) == 0 ? Segments[random.Next(Segments.Length)] : null,
             random.Next(3) == 0 ? Regions[random.Next(Regions.Length)] : null,
             random.Next(4) == 0 ? Stages[random.Next(Stages.Length)] : null,
-            Granularities[random.Next(Granularities.Length)]);
+            Granularities[random.Next(Granularities.Length)],
+            random.Next(4) == 0 ? Products[random.Next(Products.Length)].Trim() : null,
+            random.Next(4) == 0 ? Industries[random.Next(Industries.Length)] : null);
     }
 
     private static JsonObject RandomReport(Random random, string dealId)
@@ -230,6 +249,9 @@ public sealed class ReadSidePropertyTests(TestApp app) : IClassFixture<TestApp>
             ["collateralUsed"] = random.Next(2) == 0 ? new JsonArray("c1") : new JsonArray(),
         };
         if (random.Next(4) > 0) { body["amount"] = random.Next(1, 100) * 1000; body["currency"] = random.Next(3) == 0 ? "EUR" : "USD"; }
+        // Product and industry as reps type them (case and spaces vary): filters match them case-insensitively.
+        if (random.Next(4) > 0) body["product"] = Products[random.Next(Products.Length)];
+        if (random.Next(4) > 0) body["industry"] = Industries[random.Next(Industries.Length)];
         if (random.Next(2) == 0) { body["leadSource"] = random.Next(2) == 0 ? "webinar" : "referral"; body["leadQuality"] = random.Next(1, 6); }
         return body;
     }

@@ -32,7 +32,7 @@ public sealed class GetCompetitorProfileValidator : AbstractValidator<GetCompeti
 
 public sealed class GetCompetitorProfileHandler(Db db, ReadStore read) : IQueryHandler<GetCompetitorProfile, CompetitorProfile>
 {
-    private static readonly string[] FactKinds = [Kinds.Competitor, Kinds.Reason, Kinds.Objection, Kinds.Message];
+    private static readonly string[] FactKinds = [Kinds.Reason, Kinds.Objection, Kinds.Message];
 
     public async ValueTask<CompetitorProfile> Handle(GetCompetitorProfile query, CancellationToken cancellationToken)
     {
@@ -42,9 +42,11 @@ public sealed class GetCompetitorProfileHandler(Db db, ReadStore read) : IQueryH
         await using var duck = await read.ConnectAsync(cancellationToken);
         var asOf = read.AsOf;
         var competitor = (await TrendFormat.CompetitorsAsync(db, duck, [key], cancellationToken))[key]!;
-        var data = TrendFactsQuery.Read(duck, f, new FactRequest(FactKinds, ObjectionCompetitor: key, PerCompetitor: true, OnlyCompetitor: key));
-
-        var mine = data.Of(Kinds.Competitor).Where(x => x.K1 == key && x.K3 == "a").ToList();
+        // The series per period; reasons, objections and messages over the whole range (one bucket); the segments.
+        var mine = TrendFactsQuery.Read(duck, f, new FactRequest([Kinds.Competitor], OnlyCompetitor: key))
+            .Of(Kinds.Competitor).Where(x => x.K1 == key && x.K3 == "a").ToList();
+        var data = TrendFactsQuery.Read(duck, f,
+            new FactRequest(FactKinds, ObjectionCompetitor: key, PerCompetitor: true, GroupBy: TrendFactsQuery.AllDeals, OnlyCompetitor: key));
         var series = mine.GroupBy(x => x.Bucket).OrderBy(x => x.Key, StringComparer.Ordinal)
             .Select(g => CompetitorTrendRow.Of(g.Key, competitor, g.Select(x => (x.K2, x.C)), f.MinSample)).ToList();
         var overall = CompetitorTrendRow.Of(null, competitor, mine.Select(x => (x.K2, x.C)), f.MinSample);

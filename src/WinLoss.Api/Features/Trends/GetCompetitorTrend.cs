@@ -34,8 +34,9 @@ public sealed record CompetitorTrendRow(
     /// <summary>One row from competitor facts (k2 = currency; c0 deals, c1 won, c2 lost, c3 no decision, c4/c5 cents won/lost).</summary>
     public static CompetitorTrendRow Of(string? period, TrendCompetitor? competitor, IEnumerable<(string Currency, long[] C)> facts, int minSample)
     {
-        var list = facts.ToList();
-        long deals = list.Sum(x => x.C[0]), won = list.Sum(x => x.C[1]), lost = list.Sum(x => x.C[2]), nd = list.Sum(x => x.C[3]);
+        var list = facts as IReadOnlyList<(string Currency, long[] C)> ?? facts.ToList();
+        long deals = 0, won = 0, lost = 0, nd = 0;
+        foreach (var (_, c) in list) { deals += c[0]; won += c[1]; lost += c[2]; nd += c[3]; }
         return new CompetitorTrendRow(period, competitor, deals, won, lost, nd,
             TrendRate.Of(won, won + lost, minSample), TrendRate.Of(nd, deals, minSample),
             TrendFormat.Money(list.Select(x => (x.Currency, x.C[4]))), TrendFormat.Money(list.Select(x => (x.Currency, x.C[5]))));
@@ -78,18 +79,25 @@ public sealed class GetCompetitorTrendHandler(Db db, ReadStore read, Coverage.Tr
     {
         var f = query.Parameters.Parse();
         var primaryOnly = query.PrimaryOnly == "true";
-        var flavour = primaryOnly ? "p" : "a";
         await using var duck = await read.ConnectAsync(cancellationToken);
         var asOf = read.AsOf;
-        var facts = TrendFactsQuery.Read(duck, f, new FactRequest([Kinds.Competitor])).Of(Kinds.Competitor).Where(x => x.K3 == flavour).ToList();
+        var facts = TrendFactsQuery.Read(duck, f, new FactRequest([Kinds.Competitor], PrimaryCompetitor: primaryOnly)).Of(Kinds.Competitor).ToList();
         var names = await TrendFormat.CompetitorsAsync(db, duck, facts.Select(x => x.K1), cancellationToken);
 
-        var rows = facts.GroupBy(x => (x.Bucket, x.K1))
-            .Select(g => CompetitorTrendRow.Of(g.Key.Bucket, names[g.Key.K1], g.Select(x => (x.K2, x.C)), f.MinSample))
+        // Facts per (period, competitor) and per competitor, each list holding one entry per currency and outcome.
+        var cells = new Dictionary<(string Period, string Key), List<(string Currency, long[] C)>>();
+        var totals = new Dictionary<string, List<(string Currency, long[] C)>>(StringComparer.Ordinal);
+        foreach (var x in facts)
+        {
+            if (!cells.TryGetValue((x.Bucket, x.K1), out var cell)) cells[(x.Bucket, x.K1)] = cell = [];
+            cell.Add((x.K2, x.C));
+            if (!totals.TryGetValue(x.K1, out var total)) totals[x.K1] = total = [];
+            total.Add((x.K2, x.C));
+        }
+        var rows = cells.Select(kv => CompetitorTrendRow.Of(kv.Key.Period, names[kv.Key.Key], kv.Value, f.MinSample))
             .OrderBy(r => r.Period, StringComparer.Ordinal).ThenByDescending(r => r.Deals).ThenBy(r => r.Competitor?.Name, StringComparer.Ordinal)
             .ToList();
-        var overall = facts.GroupBy(x => x.K1)
-            .Select(g => CompetitorTrendRow.Of(null, names[g.Key], g.Select(x => (x.K2, x.C)), f.MinSample))
+        var overall = totals.Select(kv => CompetitorTrendRow.Of(null, names[kv.Key], kv.Value, f.MinSample))
             .OrderByDescending(r => r.Deals).ThenBy(r => r.Competitor?.Name, StringComparer.Ordinal)
             .ToList();
         return new CompetitorTrend(f.GranularityName, TrendFormat.Date(f.From), TrendFormat.Date(f.To), f.MinSample, primaryOnly,
@@ -99,17 +107,21 @@ public sealed class GetCompetitorTrendHandler(Db db, ReadStore read, Coverage.Tr
         };
     }
 
-    /// <summary>Each named competitor's win rate shrunk toward the others of the same period (issue 18).</summary>
+    /// <summary>
+    /// Each named competitor's win rate shrunk toward the others of the same period (issue 18). Periods are independent,
+    /// so a weekly trend's few hundred periods are shrunk in parallel (each posterior interval is two beta quantiles).
+    /// </summary>
     private static List<CompetitorTrendRow> Shrunk(List<CompetitorTrendRow> rows, Func<CompetitorTrendRow, string?> period)
     {
-        var result = rows.ToList();
-        foreach (var g in rows.Select((r, i) => (Row: r, Index: i)).Where(x => x.Row.Competitor is not null).GroupBy(x => period(x.Row)))
+        var result = rows.ToArray();
+        var groups = rows.Select((r, i) => (Row: r, Index: i)).Where(x => x.Row.Competitor is not null)
+            .GroupBy(x => period(x.Row)).Select(g => g.ToList()).ToList();
+        Parallel.ForEach(groups, new ParallelOptions { MaxDegreeOfParallelism = groups.Count > 8 ? Environment.ProcessorCount : 1 }, list =>
         {
-            var list = g.ToList();
             var shrunk = ShrunkWinRate.ForGroups(list.Select(x => (x.Row.Won, x.Row.Won + x.Row.Lost)).ToList());
             for (var k = 0; k < list.Count; k++) result[list[k].Index] = list[k].Row with { WinRateShrunk = shrunk[k] };
-        }
-        return result;
+        });
+        return [.. result];
     }
 
     public static void Map(RouteGroupBuilder group) =>

@@ -53,7 +53,7 @@ public sealed class GetObjectionTrendHandler(Db db, ReadStore read, Coverage.Tre
         await using var duck = await read.ConnectAsync(cancellationToken);
         var asOf = read.AsOf;
         var competitor = key == CompetitorKey.Any ? null : (await TrendFormat.CompetitorsAsync(db, duck, [key], cancellationToken))[key];
-        var request = new FactRequest(FactKinds, ObjectionCompetitor: key);
+        var request = new FactRequest(FactKinds, ObjectionCompetitor: key, DealCounts: true);
         var data = TrendFactsQuery.Read(duck, f, request);
         // The (whole) period before the first one, so the first period has something to compare with.
         if (f.From is { } from)

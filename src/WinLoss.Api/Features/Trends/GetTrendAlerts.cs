@@ -95,7 +95,7 @@ public sealed class GetTrendAlertsHandler(Db db, ReadStore read) : IQueryHandler
         var previous = Statistics.PeriodLabel(previousStart, g);
         await using var duck = await read.ConnectAsync(cancellationToken);
         var asOf = read.AsOf;
-        var data = TrendFactsQuery.Read(duck, f with { From = previousStart, To = day }, new FactRequest(FactKinds));
+        var data = TrendFactsQuery.Read(duck, f with { From = previousStart, To = day }, new FactRequest(FactKinds, DealCounts: true));
 
         // 1. Rises: one family per period.
         var deals = data.Of(Kinds.Deal).GroupBy(x => x.Bucket).ToDictionary(x => x.Key, x => (All: x.Sum(y => y.C[0]), Lost: x.Sum(y => y.C[2])));
@@ -177,13 +177,15 @@ public sealed class GetTrendAlertsHandler(Db db, ReadStore read) : IQueryHandler
     private static string Pct(long x, long n) => n == 0 ? "–" : string.Create(CultureInfo.InvariantCulture, $"{100.0 * x / n:0.#}%");
 
     /// <summary>
-    /// Per named competitor, its decided deals in close-date order: the last <see cref="AlertRules.BaselineWindow"/> before
-    /// <paramref name="monitorFrom"/> and all from it to the filter's end (filters other than dates apply). Deal ids are
-    /// left empty (<see cref="WithDealIds"/> fills those of the deals an alert shows).
+    /// Per named competitor with decided deals since <paramref name="monitorFrom"/>, its decided deals in close-date order:
+    /// the last <see cref="AlertRules.BaselineWindow"/> before <paramref name="monitorFrom"/> and all from it to the filter's
+    /// end (filters other than dates apply). A competitor without deals since then cannot signal and is left out. Deal ids
+    /// are left empty (<see cref="WithDealIds"/> fills those of the deals an alert shows).
     /// <para>
-    /// Scans of the trend table only, without sorting the whole history: a count per competitor and month finds, for
-    /// each competitor, the first month holding one of its last <see cref="AlertRules.BaselineWindow"/> deals, and only
-    /// rows from there on are ranked.
+    /// Without sorting or scanning the whole history: a count per competitor and month over the year before
+    /// <paramref name="monitorFrom"/> finds the month from which every monitored competitor has its last
+    /// <see cref="AlertRules.BaselineWindow"/> deals, and only rows from that month on are ranked (the whole history when
+    /// one of them has fewer in that year). The table is stored in close-date order, so both date cuts skip blocks.
     /// </para>
     /// </summary>
     private static List<(string Key, List<AlertRules.DecidedDeal> Deals)> ReadDecidedDeals(DuckDBConnection duck, TrendFilter f, DateOnly monitorFrom)
@@ -191,20 +193,34 @@ public sealed class GetTrendAlertsHandler(Db db, ReadStore read) : IQueryHandler
         var p = new DynamicParameters();
         var where = TrendFactsQuery.Where(f, p) + " AND competitor_key <> '' AND outcome < 2";
         p.Add("monitorFrom", monitorFrom.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        p.Add("lookback", monitorFrom.AddYears(-1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        var monitored = duck.Query<string>(
+            $"SELECT DISTINCT competitor_key FROM trend_competitors WHERE {where} AND closed_on >= CAST($monitorFrom AS DATE)", p).ToHashSet(StringComparer.Ordinal);
+        var months = duck.Query<(string Key, int Month, long N)>($"""
+            SELECT competitor_key, p_month, count(*) FROM trend_competitors
+            WHERE {where} AND closed_on >= CAST($lookback AS DATE) AND closed_on < CAST($monitorFrom AS DATE)
+            GROUP BY competitor_key, p_month
+            """, p).GroupBy(x => x.Key).ToDictionary(g => g.Key, g => g.OrderByDescending(x => x.Month).ToList(), StringComparer.Ordinal);
+        var from = int.MaxValue; // the first month (year × 100 + month) to rank from; 0: the whole history
+        foreach (var key in monitored)
+        {
+            long later = 0;
+            var cut = 0;
+            foreach (var m in months.GetValueOrDefault(key) ?? [])
+            {
+                later += m.N;
+                if (later >= AlertRules.BaselineWindow) { cut = m.Month; break; }
+            }
+            from = Math.Min(from, cut);
+        }
+        p.Add("fromMonth", from == int.MaxValue ? 0 : from);
         p.Add("window", AlertRules.BaselineWindow);
         var sql = $"""
-            WITH months AS (
-                SELECT competitor_key AS key, p_month, count(*) AS n FROM trend_competitors
-                WHERE {where} AND closed_on < CAST($monitorFrom AS DATE) GROUP BY competitor_key, p_month),
-            cut AS (
-                SELECT key, min(p_month) AS p_month FROM (
-                    SELECT key, p_month, sum(n) OVER (PARTITION BY key ORDER BY p_month DESC ROWS UNBOUNDED PRECEDING) - n AS later FROM months)
-                WHERE later < $window GROUP BY key),
-            b AS (
-                SELECT t.competitor_key AS key, t.report_id, t.closed_on, t.outcome,
-                       row_number() OVER (PARTITION BY t.competitor_key ORDER BY t.closed_on DESC, t.report_id DESC) AS rn
-                FROM trend_competitors t JOIN cut ON cut.key = t.competitor_key AND t.p_month >= cut.p_month
-                WHERE {where} AND t.closed_on < CAST($monitorFrom AS DATE))
+            WITH b AS (
+                SELECT competitor_key AS key, report_id, closed_on, outcome,
+                       row_number() OVER (PARTITION BY competitor_key ORDER BY closed_on DESC, report_id DESC) AS rn
+                FROM trend_competitors
+                WHERE {where} AND p_month >= $fromMonth AND closed_on < CAST($monitorFrom AS DATE))
             SELECT key, report_id, closed_on, outcome FROM b WHERE rn <= $window
             UNION ALL
             SELECT competitor_key, report_id, closed_on, outcome FROM trend_competitors WHERE {where} AND closed_on >= CAST($monitorFrom AS DATE)
@@ -217,6 +233,7 @@ public sealed class GetTrendAlertsHandler(Db db, ReadStore read) : IQueryHandler
         while (reader.Read())
         {
             var key = reader.GetString(0);
+            if (!monitored.Contains(key)) continue;
             if (key != currentKey) { currentKey = key; list = []; result.Add((key, list)); }
             list!.Add(new AlertRules.DecidedDeal(reader.GetInt64(1), "", reader.GetFieldValue<DateOnly>(2), reader.GetByte(3) == 0));
         }

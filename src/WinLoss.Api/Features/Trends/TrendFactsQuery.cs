@@ -10,11 +10,17 @@ namespace WinLoss.Api.Features.Trends;
 /// <param name="Kinds">Kinds to compute.</param>
 /// <param name="ObjectionCompetitor">Objection facts for this competitor key only ('*': all objections).</param>
 /// <param name="PerCompetitor">Also compute reason and message facts per competitor of the deal (k3 / k2 ≠ '*').</param>
-/// <param name="GroupBy">null: bucket = period label; "segment" or "stage": bucket = that value (reports without one left out).</param>
+/// <param name="GroupBy">null: bucket = period label; "segment" or "stage": bucket = that value (reports without one left out);
+/// "all": one bucket ('') for the whole range.</param>
 /// <param name="OnlyCompetitor">Competitor, reason and message facts of this competitor key only (a profile): no '*' or primary rows.</param>
+/// <param name="DealCounts">Deal facts as counts per outcome only (k1 lead source and k2 currency '', no cents or lead quality): what a
+/// share's denominator needs, at a fraction of the grouping work.</param>
+/// <param name="Outcome">Facts of deals with this outcome only (won, lost, no_decision); null: every outcome.</param>
+/// <param name="WithoutAny">With <paramref name="PerCompetitor"/>: reason and message facts per competitor only, no '*' rows.</param>
+/// <param name="PrimaryCompetitor">Competitor facts of the primary competitor only (k3 'p': each report once) instead of every competitor named (k3 'a').</param>
 public sealed record FactRequest(
     IReadOnlyList<string> Kinds, string ObjectionCompetitor = CompetitorKey.Any, bool PerCompetitor = false, string? GroupBy = null,
-    string? OnlyCompetitor = null);
+    string? OnlyCompetitor = null, bool PrimaryCompetitor = false, bool DealCounts = false, string? Outcome = null, bool WithoutAny = false);
 
 /// <summary>
 /// The trend facts of one filter, computed on the read side (DuckDB) in one statement: the filtered reports once, then one
@@ -22,12 +28,16 @@ public sealed record FactRequest(
 /// </summary>
 public static class TrendFactsQuery
 {
+    /// <summary>The <see cref="FactRequest.GroupBy"/> value for one bucket over the whole range.</summary>
+    public const string AllDeals = "all";
+
     /// <summary>
     /// The bucket column: the group value, or the period as a number stored on every trend table (ISO week-year × 100 +
     /// ISO week, year × 100 + month, year × 10 + quarter; <see cref="TrendTables"/>), labelled in C# once per aggregated row.
     /// </summary>
     private static string Bucket(Granularity g, string? groupBy) => groupBy switch
     {
+        AllDeals => "''",
         "segment" => "segment",
         "stage" => "stage",
         _ => g switch
@@ -74,67 +84,74 @@ public static class TrendFactsQuery
     {
         var p = new DynamicParameters();
         var where = Where(f, p);
-        if (request.GroupBy is not null) where += $" AND {request.GroupBy} IS NOT NULL";
+        if (request.GroupBy is not null and not AllDeals) where += $" AND {request.GroupBy} IS NOT NULL";
+        if (request.Outcome is not null) { where += " AND outcome = $outcome"; p.Add("outcome", Array.IndexOf(TrendTables.Outcomes, request.Outcome)); }
         p.Add("key", request.ObjectionCompetitor);
         p.Add("only", request.OnlyCompetitor ?? "");
         var only = request.OnlyCompetitor is not null;
         var onlyWhere = only ? " AND competitor_key = $only::VARCHAR" : "";
         var b = Bucket(f.Granularity, request.GroupBy);
+        var g = request.GroupBy == AllDeals ? "" : b + ", "; // the GROUP BY's leading bucket (none for one bucket)
         var kinds = request.Kinds;
 
         var parts = new List<string>();
-        if (kinds.Contains(Kinds.Deal))
+        if (kinds.Contains(Kinds.Deal) && request.DealCounts)
+            parts.Add($"""
+                SELECT {b}, 'deal', '', '', '', outcome, count(*), 0, 0, 0
+                FROM trend_deals WHERE {where} GROUP BY {g}outcome
+                """);
+        else if (kinds.Contains(Kinds.Deal))
             parts.Add($"""
                 SELECT {b}, 'deal', COALESCE(lead_source, ''), cur, '', outcome, count(*), sum(cents), COALESCE(sum(lead_quality), 0), count(lead_quality)
-                FROM trend_deals WHERE {where} GROUP BY {b}, lead_source, cur, outcome
+                FROM trend_deals WHERE {where} GROUP BY {g}lead_source, cur, outcome
                 """);
         if (kinds.Contains(Kinds.Competitor))
         {
-            parts.Add($"""
+            if (!request.PrimaryCompetitor) parts.Add($"""
                 SELECT {b}, 'competitor', competitor_key, cur, 'a', outcome, count(*), sum(cents), 0, 0
-                FROM trend_competitors WHERE {where}{onlyWhere} GROUP BY {b}, competitor_key, cur, outcome
+                FROM trend_competitors WHERE {where}{onlyWhere} GROUP BY {g}competitor_key, cur, outcome
                 """);
-            if (!only) parts.Add($"""
+            else if (!only) parts.Add($"""
                 SELECT {b}, 'competitor', primary_competitor, cur, 'p', outcome, count(*), sum(cents), 0, 0
-                FROM trend_deals WHERE {where} GROUP BY {b}, primary_competitor, cur, outcome
+                FROM trend_deals WHERE {where} GROUP BY {g}primary_competitor, cur, outcome
                 """);
         }
         if (kinds.Contains(Kinds.Objection))
             parts.Add($"""
                 SELECT {b}, 'objection', category, $key::VARCHAR, cur, outcome, sum(mentions), count(*), sum(overcome), sum(cents)
-                FROM trend_objections WHERE {where} AND competitor_key = $key::VARCHAR GROUP BY {b}, category, cur, outcome
+                FROM trend_objections WHERE {where} AND competitor_key = $key::VARCHAR GROUP BY {g}category, cur, outcome
                 """);
         if (kinds.Contains(Kinds.ObjectionReps))
             parts.Add($"""
                 SELECT {b}, 'objection_reps', category, $key::VARCHAR, '', -1, count(DISTINCT rep_id), 0, 0, 0
-                FROM trend_objections WHERE {where} AND competitor_key = $key::VARCHAR GROUP BY {b}, category
+                FROM trend_objections WHERE {where} AND competitor_key = $key::VARCHAR GROUP BY {g}category
                 """);
         if (kinds.Contains(Kinds.Reason))
         {
-            if (!only) parts.Add($"""
+            if (!only && !request.WithoutAny) parts.Add($"""
                 SELECT {b}, 'reason', category, '', '*', outcome, count(*), sum(is_primary::INTEGER), 0, 0
-                FROM trend_reasons WHERE {where} GROUP BY {b}, category, outcome
+                FROM trend_reasons WHERE {where} GROUP BY {g}category, outcome
                 """);
             if (request.PerCompetitor) parts.Add($"""
                 SELECT {b}, 'reason', category, '', competitor_key, outcome, count(*), sum(is_primary::INTEGER), 0, 0
-                FROM trend_competitor_reasons WHERE {where}{onlyWhere} GROUP BY {b}, category, competitor_key, outcome
+                FROM trend_competitor_reasons WHERE {where}{onlyWhere} GROUP BY {g}category, competitor_key, outcome
                 """);
         }
         if (kinds.Contains(Kinds.Message))
         {
-            if (!only) parts.Add($"""
+            if (!only && !request.WithoutAny) parts.Add($"""
                 SELECT {b}, 'message', message_id, '*', '', outcome, count(*), resonance, 0, 0
-                FROM trend_messages WHERE {where} GROUP BY {b}, message_id, outcome, resonance
+                FROM trend_messages WHERE {where} GROUP BY {g}message_id, outcome, resonance
                 """);
             if (request.PerCompetitor) parts.Add($"""
                 SELECT {b}, 'message', message_id, competitor_key, '', outcome, count(*), resonance, 0, 0
-                FROM trend_competitor_messages WHERE {where}{onlyWhere} GROUP BY {b}, message_id, competitor_key, outcome, resonance
+                FROM trend_competitor_messages WHERE {where}{onlyWhere} GROUP BY {g}message_id, competitor_key, outcome, resonance
                 """);
         }
         if (kinds.Contains(Kinds.Collateral))
             parts.Add($"""
                 SELECT {b}, 'collateral', collateral_id, '', '', outcome, count(*), 0, 0, 0
-                FROM trend_collateral WHERE {where} GROUP BY {b}, collateral_id, outcome
+                FROM trend_collateral WHERE {where} GROUP BY {g}collateral_id, outcome
                 """);
 
         var data = new TrendData();
