@@ -25,8 +25,9 @@ public static class TestEngine
 
     /// <summary>
     /// A new database for one test app, every migration applied and nothing else in it (no users: the app creates its
-    /// admin at start): its WINLOSS_DB value. On SQLite, <paramref name="directory"/>/winloss.db, a copy of a template
-    /// migrated once per test process (the app's own start then finds every migration applied), unless a file is there already.
+    /// admin at start): its WINLOSS_DB value. A copy of a template migrated once per test process (the app's own start then
+    /// finds every migration applied): on SQLite the file <paramref name="directory"/>/winloss.db (unless a file is there
+    /// already), on PostgreSQL a new database on the test server.
     /// </summary>
     public static string CreateDatabase(string directory)
     {
@@ -66,18 +67,45 @@ public static class TestEngine
         return path;
     }, LazyThreadSafetyMode.ExecutionAndPublication);
 
-    /// <summary>A fresh PostgreSQL database on the test server; its connection string.</summary>
+    /// <summary>A fresh PostgreSQL database on the test server, a copy of a migrated template (see <see cref="CreateDatabase"/>); its connection string.</summary>
     public static string CreatePostgreSqlDatabase()
     {
         var name = "winloss_t_" + Guid.NewGuid().ToString("N")[..20];
-        using (var admin = new NpgsqlConnection(Server))
-        {
-            admin.Open();
-            using var create = admin.CreateCommand();
-            create.CommandText = $"CREATE DATABASE {name}";
-            create.ExecuteNonQuery();
-        }
+        ExecuteOnServer($"CREATE DATABASE {name} TEMPLATE {PostgreSqlTemplate.Value}");
         return new NpgsqlConnectionStringBuilder(Server) { Database = name }.ConnectionString;
+    }
+
+    /// <summary>
+    /// A database with every migration applied by the service's migrator, made once per test process; each test database is
+    /// created from it (CREATE DATABASE … TEMPLATE copies it on the server). Nothing stays connected to it: PostgreSQL copies
+    /// only a template without sessions.
+    /// </summary>
+    private static readonly Lazy<string> PostgreSqlTemplate = new(() =>
+    {
+        var name = "winloss_template_" + Guid.NewGuid().ToString("N")[..20];
+        ExecuteOnServer($"CREATE DATABASE {name}");
+        var dataDirectory = Path.Combine(Path.GetTempPath(), "winloss-tests", name);
+        var db = new Db(new NpgsqlConnectionStringBuilder(Server) { Database = name, Pooling = false }.ConnectionString, dataDirectory);
+        try { Migrator.Migrate(db, NullLogger.Instance); }
+        finally
+        {
+            db.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            try { Directory.Delete(dataDirectory, recursive: true); } catch (IOException) { }
+        }
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try { ExecuteOnServer($"DROP DATABASE IF EXISTS {name} WITH (FORCE)"); } catch (NpgsqlException) { }
+        };
+        return name;
+    }, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    private static void ExecuteOnServer(string sql)
+    {
+        using var admin = new NpgsqlConnection(Server);
+        admin.Open();
+        using var command = admin.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
     }
 
     public static DbConnection Open(string setting)
