@@ -26,12 +26,14 @@ public sealed class TrendAlertsTests(TestApp app) : IClassFixture<TestApp>
         finally { Seeded.Release(); }
     }
 
-    private static async Task File(HttpClient admin, string dealId, string closedOn, string segment, string outcome, string[] competitors, IEnumerable<string> objections)
+    private static async Task File(HttpClient admin, string dealId, string closedOn, string segment, string outcome, string[] competitors, IEnumerable<string> objections,
+        string? region = null)
     {
         var body = Http.Report(dealId, r =>
         {
             r["closedOn"] = closedOn;
             r["segment"] = segment;
+            if (region is not null) r["region"] = region;
             r["outcome"] = outcome;
             r["competitors"] = new JsonArray(competitors.Select(c => (JsonNode)new JsonObject { ["name"] = c }).ToArray());
             r["objections"] = new JsonArray(objections.Select(o => (JsonNode)new JsonObject { ["category"] = o, ["overcome"] = false }).ToArray());
@@ -123,6 +125,51 @@ public sealed class TrendAlertsTests(TestApp app) : IClassFixture<TestApp>
         Assert.Equal(0.4167, winRate["priorMean"]!.GetValue<double>(), 0.0001);
         var interval = winRate["interval"]!.AsArray().Select(x => x!.GetValue<double>()).ToArray();
         Assert.True(interval[0] < 0.2214 && 0.2214 < interval[1]);
+    }
+
+    /// <summary>
+    /// Mid-market. Theta (region Nordics): 50 won deals in August 2025, then 200 decided deals from September 2025 to January
+    /// 2026 (40% won), then 30 losses from 2026-02-01. Iota (region Iberia): 40 decided deals in 2024 (half won), none in the
+    /// year before February 2026, then 30 losses from 2026-02-01.
+    /// </summary>
+    private Task MidMarketAsync() => SeedAsync("mid_market", async admin =>
+    {
+        for (var i = 0; i < 50; i++)
+            await File(admin, $"T-O-{i:000}", $"2025-08-{1 + i % 28:00}", "mid_market", "won", ["Theta"], [], "Nordics");
+        for (var i = 0; i < 200; i++)
+            await File(admin, $"T-B-{i:000}", new DateOnly(2025, 9, 1).AddDays(i * 150 / 200).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), "mid_market",
+                i % 5 < 2 ? "won" : "lost", ["Theta"], [], "Nordics");
+        for (var i = 0; i < 40; i++)
+            await File(admin, $"I-B-{i:00}", new DateOnly(2024, 1, 1).AddDays(i * 3).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), "mid_market",
+                i % 2 == 0 ? "won" : "lost", ["Iota"], [], "Iberia");
+        for (var i = 0; i < 30; i++)
+        {
+            var day = new DateOnly(2026, 2, 1).AddDays(i).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+            await File(admin, $"T-M-{i:00}", day, "mid_market", "lost", ["Theta"], [], "Nordics");
+            await File(admin, $"I-M-{i:00}", day, "mid_market", "lost", ["Iota"], [], "Iberia");
+        }
+    });
+
+    [Fact]
+    public async Task The_baseline_is_the_last_200_decided_deals_before_the_previous_period_however_far_back_they_go()
+    {
+        await MidMarketAsync();
+        static JsonNode Cusum(JsonNode body, string name) => Assert.Single(body["alerts"]!.AsArray(),
+            a => a!["kind"]!.GetValue<string>() == "win_rate_falling" && a["competitor"]!["name"]!.GetValue<string>() == name)!["cusum"]!;
+
+        // Theta alone: its last 200 deals before February fall in September–January; August's 50 wins are not in them
+        // (with them p0 would be 130/250 = 0.52).
+        var nordics = JsonNode.Parse(await app.Admin().GetStringAsync("/api/v1/trends/alerts?granularity=month&to=2026-03-31&segment=mid_market&region=Nordics"))!;
+        var theta = Cusum(nordics, "Theta");
+        Assert.Equal((200, 0.40), (theta["baselineDeals"]!.GetValue<int>(), theta["p0"]!.GetValue<double>()));
+        Assert.Equal("T-M-00", theta["runStart"]!["dealId"]!.GetValue<string>());
+
+        // With Iota, whose 40 deals are two years back, the same baseline for Theta, and Iota's from 2024.
+        var both = JsonNode.Parse(await app.Admin().GetStringAsync("/api/v1/trends/alerts?granularity=month&to=2026-03-31&segment=mid_market"))!;
+        Assert.Equal(theta.ToJsonString(), Cusum(both, "Theta").ToJsonString());
+        var iota = Cusum(both, "Iota");
+        Assert.Equal((40, 0.5), (iota["baselineDeals"]!.GetValue<int>(), iota["p0"]!.GetValue<double>()));
+        Assert.Equal("I-M-00", iota["runStart"]!["dealId"]!.GetValue<string>());
     }
 
     [Fact]
