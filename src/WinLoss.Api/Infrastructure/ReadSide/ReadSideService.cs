@@ -24,12 +24,18 @@ public sealed class ReadSideService(ReadStore store, Writer writer, IConfigurati
         var snapshotEvery = TimeSpan.FromSeconds(Setting("WINLOSS_READSIDE_SNAPSHOT_SECONDS", 300));
         var lastSnapshot = DateTime.UtcNow;
         var lastPrune = DateTime.MinValue;
+        var lastPass = TimeSpan.Zero;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                if (await store.WaitForNudgeAsync(poll, stoppingToken)) await Task.Delay(gather, stoppingToken);
+                // Under a sustained stream of writes the wait grows with the last pass, so background passes take at most
+                // about a fifth of a core (a pass costs more per call than per report: bigger, rarer passes leave the
+                // writes more of the machine; measured in docs/performance.md).
+                if (await store.WaitForNudgeAsync(poll, stoppingToken)) await Task.Delay(Max(gather, lastPass * BackgroundShare), stoppingToken);
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 await store.CatchUpAsync();
+                lastPass = System.Diagnostics.Stopwatch.GetElapsedTime(started);
                 if (DateTime.UtcNow - lastSnapshot >= snapshotEvery)
                 {
                     lastSnapshot = DateTime.UtcNow;
@@ -66,6 +72,11 @@ public sealed class ReadSideService(ReadStore store, Writer writer, IConfigurati
             logger.LogWarning(ex, "Could not save the read-side snapshot at shutdown (the next start catches up from the last one)");
         }
     }
+
+    /// <summary>Waits between background passes of at least this many times the last pass's duration.</summary>
+    private const int BackgroundShare = 4;
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     private int Setting(string name, int fallback) =>
         int.TryParse(configuration[name] ?? Environment.GetEnvironmentVariable(name), out var v) && v > 0 ? v : fallback;
