@@ -23,7 +23,10 @@ public sealed class ReadSideService(ReadStore store, Writer writer, IConfigurati
         var gather = TimeSpan.FromMilliseconds(Setting("WINLOSS_READSIDE_GATHER_MS", 200));
         var snapshotEvery = TimeSpan.FromSeconds(Setting("WINLOSS_READSIDE_SNAPSHOT_SECONDS", 300));
         var lastSnapshot = DateTime.UtcNow;
-        var lastPrune = DateTime.MinValue;
+        // The first prune an hour after start, not at once: entries are kept for days, and on PostgreSQL a prune (it scans
+        // the change log) running beside the first writes after a start can make one of them retry (a serialization
+        // failure: the prune reads past a write in flight).
+        var lastPrune = DateTime.UtcNow;
         var lastPass = TimeSpan.Zero;
         while (!stoppingToken.IsCancellationRequested)
         {
