@@ -134,20 +134,19 @@ public sealed class TrendAlertsTests(TestApp app) : IClassFixture<TestApp>
     /// </summary>
     private Task MidMarketAsync() => SeedAsync("mid_market", async admin =>
     {
-        for (var i = 0; i < 50; i++)
-            await File(admin, $"T-O-{i:000}", $"2025-08-{1 + i % 28:00}", "mid_market", "won", ["Theta"], [], "Nordics");
-        for (var i = 0; i < 200; i++)
-            await File(admin, $"T-B-{i:000}", new DateOnly(2025, 9, 1).AddDays(i * 150 / 200).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), "mid_market",
-                i % 5 < 2 ? "won" : "lost", ["Theta"], [], "Nordics");
-        for (var i = 0; i < 40; i++)
-            await File(admin, $"I-B-{i:00}", new DateOnly(2024, 1, 1).AddDays(i * 3).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), "mid_market",
-                i % 2 == 0 ? "won" : "lost", ["Iota"], [], "Iberia");
+        static string Day(DateOnly start, int days) => start.AddDays(days).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var filings = new List<(string DealId, string ClosedOn, string Outcome, string Competitor, string Region)>();
+        for (var i = 0; i < 50; i++) filings.Add(($"T-O-{i:000}", $"2025-08-{1 + i % 28:00}", "won", "Theta", "Nordics"));
+        for (var i = 0; i < 200; i++) filings.Add(($"T-B-{i:000}", Day(new DateOnly(2025, 9, 1), i * 150 / 200), i % 5 < 2 ? "won" : "lost", "Theta", "Nordics"));
+        for (var i = 0; i < 40; i++) filings.Add(($"I-B-{i:00}", Day(new DateOnly(2024, 1, 1), i * 3), i % 2 == 0 ? "won" : "lost", "Iota", "Iberia"));
         for (var i = 0; i < 30; i++)
         {
-            var day = new DateOnly(2026, 2, 1).AddDays(i).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-            await File(admin, $"T-M-{i:00}", day, "mid_market", "lost", ["Theta"], [], "Nordics");
-            await File(admin, $"I-M-{i:00}", day, "mid_market", "lost", ["Iota"], [], "Iberia");
+            filings.Add(($"T-M-{i:00}", Day(new DateOnly(2026, 2, 1), i), "lost", "Theta", "Nordics"));
+            filings.Add(($"I-M-{i:00}", Day(new DateOnly(2026, 2, 1), i), "lost", "Iota", "Iberia"));
         }
+        // Filed concurrently (the order of ids within a day does not change which deals are a competitor's last 200).
+        await Parallel.ForEachAsync(filings, new ParallelOptions { MaxDegreeOfParallelism = 8 },
+            async (x, _) => await File(admin, x.DealId, x.ClosedOn, "mid_market", x.Outcome, [x.Competitor], [], x.Region));
     });
 
     [Fact]
