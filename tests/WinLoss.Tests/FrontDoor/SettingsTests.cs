@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using WinLoss.Tests.Infrastructure;
@@ -39,10 +40,25 @@ public sealed class SettingsTests
     [InlineData("WINLOSS_RATE_LIMIT", "-5")]
     [InlineData("WINLOSS_ADMIN_KEY", "too-short-key")]
     [InlineData("WINLOSS_BENCH", "yes")]
+    [InlineData("WINLOSS_READSIDE_THREADS", "0")]
+    [InlineData("WINLOSS_READSIDE_THREADS", "two")]
     public void A_bad_setting_stops_the_start_with_a_message_naming_it(string key, string value)
     {
         var message = StartFailure((key, value));
         Assert.Contains(key + " must", message);
+    }
+
+    [Fact]
+    public async Task The_read_side_runs_its_queries_on_the_threads_WINLOSS_READSIDE_THREADS_allows()
+    {
+        await using var app = new App(new Dictionary<string, string> { ["WINLOSS_READSIDE_THREADS"] = "3" });
+        _ = app.Server;
+        var read = app.Services.GetRequiredService<WinLoss.Api.Infrastructure.ReadSide.ReadStore>();
+        await using var duck = await read.ConnectAsync(CancellationToken.None);
+        using var command = duck.CreateCommand();
+        command.CommandText = "SELECT current_setting('threads')";
+        Assert.Equal(3L, Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));
+        try { Directory.Delete(app.Directory, recursive: true); } catch (IOException) { }
     }
 
     [Fact]

@@ -27,6 +27,12 @@ public sealed record WinLossOptions
     /// <summary>WINLOSS_RATE_LIMIT: requests per minute per key.</summary>
     public int RateLimitPerMinute { get; init; } = DefaultRateLimit;
 
+    /// <summary>
+    /// WINLOSS_READSIDE_THREADS: threads the read side's engine (DuckDB) may use per query; null = one per core. A cap
+    /// keeps trend queries from taking every core of a machine shared with other work.
+    /// </summary>
+    public int? ReadSideThreads { get; init; }
+
     /// <summary>WINLOSS_BENCH=1 maps the bare baseline endpoint scripts/bench.sh intake compares with.</summary>
     public bool Bench { get; init; }
 
@@ -73,6 +79,15 @@ public sealed record WinLossOptions
         if (bench is not (null or "" or "0" or "1"))
             failures.Add($"WINLOSS_BENCH must be 1 (map the benchmark baseline endpoint) or 0 (it is \"{bench}\").");
 
+        int? readSideThreads = null;
+        var threadsText = Read("WINLOSS_READSIDE_THREADS");
+        if (!string.IsNullOrWhiteSpace(threadsText))
+        {
+            if (int.TryParse(threadsText.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var threads) && threads is >= 1 and <= 1024)
+                readSideThreads = threads;
+            else
+                failures.Add($"WINLOSS_READSIDE_THREADS must be a whole number of threads from 1 to 1024 (it is \"{threadsText}\"); leave it unset for one per core.");
+        }
         var dataDir = Read("WINLOSS_DATA_DIR");
         if (string.IsNullOrWhiteSpace(dataDir)) dataDir = null;
         else if (dataDir.Contains('\0', StringComparison.Ordinal) || File.Exists(dataDir))
@@ -86,6 +101,7 @@ public sealed record WinLossOptions
             AdminKey = adminKey,
             RateLimitPerMinute = rateLimit,
             Bench = bench == "1",
+            ReadSideThreads = readSideThreads,
         };
     }
 }

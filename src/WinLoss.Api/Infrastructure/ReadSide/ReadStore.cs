@@ -36,6 +36,7 @@ public sealed class ReadStore : IDisposable
     private readonly Db _db;
     private readonly IReadOnlyList<Projection> _projections;
     private readonly ILogger<ReadStore> _logger;
+    private readonly int? _threads; // WINLOSS_READSIDE_THREADS: DuckDB threads per query (null: one per core)
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Lock _snapshotLock = new();
     private readonly SemaphoreSlim _nudge = new(0, 1);
@@ -49,8 +50,10 @@ public sealed class ReadStore : IDisposable
     private long _savedPosition = -1;
     private string _state = "starting";
 
-    public ReadStore(Db db, IEnumerable<Projection> projections, ILogger<ReadStore> logger)
+    public ReadStore(Db db, IEnumerable<Projection> projections, ILogger<ReadStore> logger,
+        Microsoft.Extensions.Options.IOptions<Options.WinLossOptions> options)
     {
+        _threads = options.Value.ReadSideThreads;
         _db = db;
         _projections = projections.ToList();
         _logger = logger;
@@ -337,6 +340,7 @@ public sealed class ReadStore : IDisposable
     {
         var connection = new DuckDBConnection("Data Source=:memory:");
         connection.Open();
+        if (_threads is { } threads) connection.Execute($"SET threads = {threads}");
         connection.Execute($"ATTACH ':memory:' AS {Catalog} (COMPRESS)");
         connection.Execute($"USE {Catalog}");
         foreach (var projection in _projections) connection.Execute(projection.Schema);
