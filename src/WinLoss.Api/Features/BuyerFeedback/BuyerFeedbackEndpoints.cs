@@ -5,7 +5,7 @@ using WinLoss.Api.Infrastructure.ReadSide;
 namespace WinLoss.Api.Features.BuyerFeedback;
 
 /// <summary>
-/// The buyer's side (issue 19): buyer feedback per deal and survey links under /api/v1/deals/{dealId}, the public
+/// The buyer's side: buyer feedback per deal and survey links under /api/v1/deals/{dealId}, the public
 /// survey (page and its two calls under /survey/{token}), and the stricter per-client rate limit of that public part.
 /// </summary>
 public static class BuyerFeedbackEndpoints

@@ -18,7 +18,7 @@ public sealed record TrendSlice(
     string? Outcome = null, string? Industry = null, string? Stage = null, string? Competitor = null, int MinSample = 20);
 
 /// <summary>
-/// For the trend handlers (issue 15): <c>await trendCoverage.ForAsync(slice, ct)</c> → <see cref="SliceCoverage"/>, or
+/// For the trend handlers: <c>await trendCoverage.ForAsync(slice, ct)</c> → <see cref="SliceCoverage"/>, or
 /// null when no closed deal is known in the slice (then the answer omits <c>coverage</c>). Register nothing: it is a
 /// singleton already (Program.cs).
 /// </summary>

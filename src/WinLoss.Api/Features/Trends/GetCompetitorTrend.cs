@@ -108,7 +108,7 @@ public sealed class GetCompetitorTrendHandler(Db db, ReadStore read, Coverage.Tr
     }
 
     /// <summary>
-    /// Each named competitor's win rate shrunk toward the others of the same period (issue 18). Periods are independent,
+    /// Each named competitor's win rate shrunk toward the others of the same period (docs/alerts.md). Periods are independent,
     /// so a weekly trend's few hundred periods are shrunk in parallel (each posterior interval is two beta quantiles).
     /// </summary>
     private static List<CompetitorTrendRow> Shrunk(List<CompetitorTrendRow> rows, Func<CompetitorTrendRow, string?> period)
