@@ -47,7 +47,7 @@ public class WebhookApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("WINLOSS_DATA_DIR", Directory);
         builder.UseSetting("WINLOSS_ADMIN_KEY", TestApp.AdminKey);
         builder.UseSetting("WINLOSS_RATE_LIMIT", "100000");
-        builder.UseSetting("WINLOSS_READSIDE_THREADS", "1"); // as TestApp: dozens of apps in one test process
+        if (!TestEngine.PostgreSql) builder.UseSetting("WINLOSS_READSIDE_THREADS", "1"); // as TestApp
         builder.UseSetting("WINLOSS_WEBHOOKS_ALLOW_PRIVATE", _allowPrivate ? "true" : "false");
         builder.UseSetting("WINLOSS_WEBHOOKS_RETRY_SCHEDULE", _schedule);
         builder.UseSetting("WINLOSS_WEBHOOKS_POLL_INTERVAL", "50ms");
