@@ -32,4 +32,55 @@ public sealed class KeyCacheTests
         await Task.Delay(KeyCache.SharedDatabaseMaxAge + TimeSpan.FromMilliseconds(200));
         Assert.False(cache.TryGet("AB", out _));
     }
+
+    [Fact]
+    public async Task A_burst_of_requests_with_one_uncached_key_makes_one_database_lookup()
+    {
+        var cache = new KeyCache(new WinLoss.Api.Infrastructure.Database.Db(Path.Combine(Path.GetTempPath(), "winloss-keycache", "unused.db")));
+        var entry = new KeyCache.Entry(7, 3, Roles.Rep);
+        var lookups = 0;
+        var release = new TaskCompletionSource<KeyCache.Entry?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task<KeyCache.Entry?> LookUp(CancellationToken _) { Interlocked.Increment(ref lookups); return release.Task; }
+
+        var burst = Enumerable.Range(0, 200).Select(_ => Task.Run(() => cache.GetAsync("AB", LookUp, CancellationToken.None))).ToList();
+        await Task.Delay(200);
+        release.SetResult(entry);
+        var answers = await Task.WhenAll(burst);
+
+        Assert.Equal(1, lookups);
+        Assert.All(answers, a => Assert.Equal(entry, a));
+        Assert.True(cache.TryGet("AB", out _));
+        Assert.Equal(entry, await cache.GetAsync("AB", LookUp, CancellationToken.None)); // cached now: no second lookup
+        Assert.Equal(1, lookups);
+    }
+
+    [Fact]
+    public async Task An_unknown_key_is_not_cached_and_a_failed_lookup_is_retried_by_the_next_request()
+    {
+        var cache = new KeyCache(new WinLoss.Api.Infrastructure.Database.Db(Path.Combine(Path.GetTempPath(), "winloss-keycache", "unused.db")));
+        var lookups = 0;
+        Assert.Null(await cache.GetAsync("CD", _ => { lookups++; return Task.FromResult<KeyCache.Entry?>(null); }, CancellationToken.None));
+        Assert.Null(await cache.GetAsync("CD", _ => { lookups++; return Task.FromResult<KeyCache.Entry?>(null); }, CancellationToken.None));
+        Assert.Equal(2, lookups);
+        Assert.False(cache.TryGet("CD", out _));
+
+        await Assert.ThrowsAsync<TimeoutException>(() => cache.GetAsync("EF", _ => throw new TimeoutException(), CancellationToken.None));
+        var entry = new KeyCache.Entry(8, 4, Roles.Analyst);
+        Assert.Equal(entry, await cache.GetAsync("EF", _ => Task.FromResult<KeyCache.Entry?>(entry), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_request_that_gives_up_does_not_cancel_the_lookup_others_wait_for()
+    {
+        var cache = new KeyCache(new WinLoss.Api.Infrastructure.Database.Db(Path.Combine(Path.GetTempPath(), "winloss-keycache", "unused.db")));
+        var entry = new KeyCache.Entry(9, 5, Roles.Marketing);
+        var release = new TaskCompletionSource<KeyCache.Entry?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var aborted = new CancellationTokenSource();
+        var first = cache.GetAsync("AB", _ => release.Task, aborted.Token);
+        var second = cache.GetAsync("AB", _ => throw new InvalidOperationException("a second lookup"), CancellationToken.None);
+        aborted.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first);
+        release.SetResult(entry);
+        Assert.Equal(entry, await second);
+    }
 }

@@ -318,6 +318,7 @@ public static class AlertStatistics
         if (probability <= 0) return 0;
         if (probability >= 1) return 1;
         var logInverseBeta = LogGamma(a + b) - LogGamma(a) - LogGamma(b);
+        if (digits is { } places0 && RoundedQuantile(probability, a, b, logInverseBeta, places0) is { } rounded) return rounded;
         double low = 0, high = 1;
         var start = 0;
         if (StartBracket(probability, a, b, logInverseBeta) is { } bracket) (low, high, start) = (bracket.Low, bracket.High, StartLevel);
@@ -330,6 +331,31 @@ public static class AlertStatistics
         }
         var quantile = (low + high) / 2;
         return digits is { } places ? Math.Round(quantile, places, MidpointRounding.AwayFromZero) : quantile;
+    }
+
+    /// <summary>
+    /// The quantile rounded to <paramref name="digits"/> decimals straight from Newton estimates, or null to bisect: the
+    /// rounding of an estimate, r, is the answer when the quantile lies in r's rounding interval, that is when
+    /// I(r − h) &lt; p ≤ I(r + h) with h half a unit of the last decimal (I is increasing). Bisection returns the same r then.
+    /// One Newton step from the normal approximation and that check: three evaluations of I instead of five or more.
+    /// </summary>
+    private static double? RoundedQuantile(double probability, double a, double b, double logInverseBeta, int digits)
+    {
+        var n = a + b;
+        var x = a / n + NormalQuantileEstimate(probability) * Math.Sqrt(a * b / (n * n * (n + 1)));
+        var h = 0.5 * Math.Pow(10, -digits);
+        for (var step = 0; step < 2; step++)
+        {
+            x = Math.Clamp(x, 1e-12, 1 - 1e-12);
+            var density = Math.Exp(logInverseBeta + (a - 1) * Math.Log(x) + (b - 1) * Math.Log(1 - x));
+            if (!(density > 0) || double.IsInfinity(density)) return null;
+            x -= (RegularizedBeta(x, a, b, logInverseBeta) - probability) / density;
+            if (double.IsNaN(x)) return null;
+            var r = Math.Round(Math.Clamp(x, 0, 1), digits, MidpointRounding.AwayFromZero);
+            if (RegularizedBeta(r - h, a, b, logInverseBeta) < probability && RegularizedBeta(r + h, a, b, logInverseBeta) >= probability)
+                return r;
+        }
+        return null;
     }
 
     /// <summary>Halvings of [0, 1] that <see cref="StartBracket"/> skips (a bracket 2⁻²⁰ ≈ 1e-6 wide).</summary>

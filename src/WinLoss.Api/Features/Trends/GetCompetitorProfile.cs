@@ -44,7 +44,7 @@ public sealed class GetCompetitorProfileHandler(Db db, ReadStore read) : IQueryH
         var competitor = (await TrendFormat.CompetitorsAsync(db, duck, [key], cancellationToken))[key]!;
         // The series per period; reasons, objections and messages over the whole range (one bucket); the segments.
         var mine = TrendFactsQuery.Read(duck, f, new FactRequest([Kinds.Competitor], OnlyCompetitor: key))
-            .Of(Kinds.Competitor).Where(x => x.K1 == key && x.K3 == "a").ToList();
+            .Of(Kinds.Competitor).Where(x => x.K1 == key).ToList();
         var data = TrendFactsQuery.Read(duck, f,
             new FactRequest(FactKinds, ObjectionCompetitor: key, PerCompetitor: true, GroupBy: TrendFactsQuery.AllDeals, OnlyCompetitor: key));
         var series = mine.GroupBy(x => x.Bucket).OrderBy(x => x.Key, StringComparer.Ordinal)
@@ -62,7 +62,7 @@ public sealed class GetCompetitorProfileHandler(Db db, ReadStore read) : IQueryH
             .OrderByDescending(r => r.Resonated).ThenByDescending(r => r.Uses).ThenBy(r => r.MessageId, StringComparer.Ordinal).ToList();
 
         var segments = TrendFactsQuery.Read(duck, f, new FactRequest([Kinds.Competitor], GroupBy: "segment", OnlyCompetitor: key))
-            .Of(Kinds.Competitor).Where(x => x.K1 == key && x.K3 == "a").GroupBy(x => x.Bucket).ToDictionary(g => g.Key, g => g.ToList());
+            .Of(Kinds.Competitor).Where(x => x.K1 == key).GroupBy(x => x.Bucket).ToDictionary(g => g.Key, g => g.ToList());
         var bySegment = new List<ProfileSegment>();
         foreach (var segment in Reports.ReportRules.Segments)
         {

@@ -47,7 +47,7 @@ public sealed class GetReasonTrendHandler(Db db, ReadStore read, Coverage.TrendC
         if (by == "competitor")
         {
             var data = TrendFactsQuery.Read(duck, f, new FactRequest([Kinds.Reason, Kinds.Competitor], PerCompetitor: true, GroupBy: TrendFactsQuery.AllDeals, Outcome: outcome, WithoutAny: true));
-            var totals = data.Of(Kinds.Competitor).Where(x => x.K3 == "a").GroupBy(x => x.K1).ToDictionary(g => g.Key, g => g.Sum(x => x.C[outcomeColumn]));
+            var totals = data.Of(Kinds.Competitor).GroupBy(x => x.K1).ToDictionary(g => g.Key, g => g.Sum(x => x.C[outcomeColumn]));
             var reasons = data.Of(Kinds.Reason).Where(x => x.K2 == outcome && x.K3 != CompetitorKey.Any).ToList();
             var names = await TrendFormat.CompetitorsAsync(db, duck, reasons.Select(x => x.K3), cancellationToken);
             rows.AddRange(reasons.GroupBy(x => (x.K3, x.K1)).Select(g =>

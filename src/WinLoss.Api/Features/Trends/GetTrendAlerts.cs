@@ -105,7 +105,7 @@ public sealed class GetTrendAlertsHandler(Db db, ReadStore read) : IQueryHandler
         foreach (var cat in data.Of(Kinds.Objection).Where(x => x.K2 == CompetitorKey.Any).GroupBy(x => x.K1).OrderBy(x => x.Key, StringComparer.Ordinal))
             family.Add(new("objection", cat.Key, cat.Where(x => x.Bucket == previous).Sum(x => x.C[1]), allBefore,
                 cat.Where(x => x.Bucket == current).Sum(x => x.C[1]), allNow));
-        var competitorRows = data.Of(Kinds.Competitor).Where(x => x.K3 == "a" && x.K1 != CompetitorKey.None).ToList();
+        var competitorRows = data.Of(Kinds.Competitor).Where(x => x.K1 != CompetitorKey.None).ToList();
         foreach (var comp in competitorRows.GroupBy(x => x.K1).OrderBy(x => x.Key, StringComparer.Ordinal))
             family.Add(new("competitor_loss_share", comp.Key, comp.Where(x => x.Bucket == previous).Sum(x => x.C[2]), lostBefore,
                 comp.Where(x => x.Bucket == current).Sum(x => x.C[2]), lostNow));

@@ -34,21 +34,8 @@ public sealed class ApiKeyAuthenticationHandler(
         if (key.Length is 0 or > 200) return AuthenticateResult.Fail("Invalid API key.");
 
         var hash = ApiKeys.Hash(key);
-        var hashKey = Convert.ToHexString(hash);
-        if (!cache.TryGet(hashKey, out var entry))
-        {
-            var generation = cache.Generation;
-            await using var connection = await db.OpenAsync(Context.RequestAborted);
-            var row = await connection.QuerySingleOrDefaultAsync<KeyRow>(new CommandDefinition(
-                """
-                SELECT k.id AS KeyId, k.user_id AS UserId, u.role AS Role, k.hash AS Hash
-                FROM api_keys k JOIN users u ON u.id = k.user_id
-                WHERE k.hash = @hash AND k.revoked_at IS NULL
-                """, new { hash }, cancellationToken: Context.RequestAborted));
-            if (row is null || !ApiKeys.FixedTimeEquals(row.Hash, hash)) return AuthenticateResult.Fail("Invalid API key.");
-            entry = new KeyCache.Entry(row.KeyId, row.UserId, row.Role);
-            cache.Set(hashKey, entry, generation);
-        }
+        var entry = await cache.GetAsync(Convert.ToHexString(hash), ct => LookUpAsync(hash, ct), Context.RequestAborted);
+        if (entry is null) return AuthenticateResult.Fail("Invalid API key.");
 
         if (cache.ShouldTouch(entry.KeyId))
         {
@@ -64,6 +51,18 @@ public sealed class ApiKeyAuthenticationHandler(
             new Claim("key_id", entry.KeyId.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         ], SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+
+    private async Task<KeyCache.Entry?> LookUpAsync(byte[] hash, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        var row = await connection.QuerySingleOrDefaultAsync<KeyRow>(new CommandDefinition(
+            """
+            SELECT k.id AS KeyId, k.user_id AS UserId, u.role AS Role, k.hash AS Hash
+            FROM api_keys k JOIN users u ON u.id = k.user_id
+            WHERE k.hash = @hash AND k.revoked_at IS NULL
+            """, new { hash }, cancellationToken: ct));
+        return row is null || !ApiKeys.FixedTimeEquals(row.Hash, hash) ? null : new KeyCache.Entry(row.KeyId, row.UserId, row.Role);
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
@@ -105,6 +104,37 @@ public sealed class KeyCache(Database.Db db)
         }
         entry = null!;
         return false;
+    }
+
+    private readonly ConcurrentDictionary<string, Lazy<Task<Entry?>>> _lookups = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The key's entry: from the cache, else from <paramref name="lookUp"/> (null: no such live key), cached. Requests
+    /// arriving with the same uncached key while it is looked up share that one lookup, so a burst of first requests opens
+    /// one database connection, not one each. The shared lookup runs to its end even when the request that started it is
+    /// cancelled; each request stops waiting when its own token is cancelled.
+    /// </summary>
+    public async Task<Entry?> GetAsync(string hashHex, Func<CancellationToken, Task<Entry?>> lookUp, CancellationToken ct)
+    {
+        if (TryGet(hashHex, out var cached)) return cached;
+        var lookup = _lookups.GetOrAdd(hashHex, h => new Lazy<Task<Entry?>>(() => LookUpOnceAsync(h, lookUp)));
+        return await lookup.Value.WaitAsync(ct);
+    }
+
+    private async Task<Entry?> LookUpOnceAsync(string hashHex, Func<CancellationToken, Task<Entry?>> lookUp)
+    {
+        await Task.Yield(); // out of the Lazy's factory before anything can fail or finish
+        try
+        {
+            var generation = Generation;
+            var entry = await lookUp(CancellationToken.None);
+            if (entry is not null) Set(hashHex, entry, generation);
+            return entry;
+        }
+        finally
+        {
+            _lookups.TryRemove(hashHex, out _);
+        }
     }
 
     private long _generation;

@@ -62,9 +62,12 @@ public sealed class ReadSideService(ReadStore store, Writer writer, IConfigurati
         }
     }
 
+    private int _stopped;
+
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
+        if (Interlocked.Exchange(ref _stopped, 1) == 1) return; // a host may stop its services twice (the test host does)
         try
         {
             await store.CatchUpAsync();
