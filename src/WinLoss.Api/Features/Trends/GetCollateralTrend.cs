@@ -22,7 +22,6 @@ public sealed class GetCollateralTrendValidator : AbstractValidator<GetCollatera
 
 public sealed class GetCollateralTrendHandler(Db db, ReadStore read) : IQueryHandler<GetCollateralTrend, CollateralTrend>
 {
-    private static readonly string[] FactKinds = [Kinds.Collateral];
     private const string CatalogSql = "SELECT id AS Id, title AS Title, active AS Active FROM catalog_collateral ORDER BY id";
 
     public async ValueTask<CollateralTrend> Handle(GetCollateralTrend query, CancellationToken cancellationToken)
@@ -30,7 +29,7 @@ public sealed class GetCollateralTrendHandler(Db db, ReadStore read) : IQueryHan
         var f = query.Parameters.Parse() with { Granularity = Granularity.Quarter };
         await using var duck = await read.ConnectAsync(cancellationToken);
         var asOf = read.AsOf;
-        var data = TrendFactsQuery.Read(duck, f, new FactRequest(FactKinds));
+        var data = TrendFactsQuery.Read(duck, f, new FactRequest(new CollateralFacts()));
         var used = data.Of(Kinds.Collateral).GroupBy(x => x.K1).ToDictionary(g => g.Key, g => g.ToList());
         await using var c = await db.OpenAsync(cancellationToken);
         var catalog = await Dapper.SqlMapper.QueryAsync<(string Id, string Title, bool Active)>(c, new Dapper.CommandDefinition(CatalogSql, cancellationToken: cancellationToken));

@@ -32,8 +32,6 @@ public sealed class GetCompetitorProfileValidator : AbstractValidator<GetCompeti
 
 public sealed class GetCompetitorProfileHandler(Db db, ReadStore read) : IQueryHandler<GetCompetitorProfile, CompetitorProfile>
 {
-    private static readonly string[] FactKinds = [Kinds.Reason, Kinds.Objection, Kinds.Message];
-
     public async ValueTask<CompetitorProfile> Handle(GetCompetitorProfile query, CancellationToken cancellationToken)
     {
         var f = query.Parameters.Parse();
@@ -43,10 +41,11 @@ public sealed class GetCompetitorProfileHandler(Db db, ReadStore read) : IQueryH
         var asOf = read.AsOf;
         var competitor = (await TrendFormat.CompetitorsAsync(db, duck, [key], cancellationToken))[key]!;
         // The series per period; reasons, objections and messages over the whole range (one bucket); the segments.
-        var mine = TrendFactsQuery.Read(duck, f, new FactRequest([Kinds.Competitor], OnlyCompetitor: key))
+        var mine = TrendFactsQuery.Read(duck, f, new FactRequest(new CompetitorFacts(Only: key)))
             .Of(Kinds.Competitor).Where(x => x.K1 == key).ToList();
         var data = TrendFactsQuery.Read(duck, f,
-            new FactRequest(FactKinds, ObjectionCompetitor: key, PerCompetitor: true, GroupBy: TrendFactsQuery.AllDeals, OnlyCompetitor: key));
+            new FactRequest([new ReasonFacts(AllDeals: false, PerCompetitor: true, Only: key), new ObjectionFacts(key),
+                new MessageFacts(AllDeals: false, PerCompetitor: true, Only: key)], GroupBy: TrendFactsQuery.AllDeals));
         var series = mine.GroupBy(x => x.Bucket).OrderBy(x => x.Key, StringComparer.Ordinal)
             .Select(g => CompetitorTrendRow.Of(g.Key, competitor, g.Select(x => (x.K2, x.C)), f.MinSample)).ToList();
         var overall = CompetitorTrendRow.Of(null, competitor, mine.Select(x => (x.K2, x.C)), f.MinSample);
@@ -61,7 +60,7 @@ public sealed class GetCompetitorProfileHandler(Db db, ReadStore read) : IQueryH
             .Select(g => new ProfileMessage(g.Key, g.Sum(x => x.C[0]), g.Sum(x => x.C[1]), g.Sum(x => x.C[2]), g.Sum(x => x.C[3]), TrendRate.Of(g.Sum(x => x.C[1]), g.Sum(x => x.C[0]), f.MinSample)))
             .OrderByDescending(r => r.Resonated).ThenByDescending(r => r.Uses).ThenBy(r => r.MessageId, StringComparer.Ordinal).ToList();
 
-        var segments = TrendFactsQuery.Read(duck, f, new FactRequest([Kinds.Competitor], GroupBy: "segment", OnlyCompetitor: key))
+        var segments = TrendFactsQuery.Read(duck, f, new FactRequest([new CompetitorFacts(Only: key)], GroupBy: "segment"))
             .Of(Kinds.Competitor).Where(x => x.K1 == key).GroupBy(x => x.Bucket).ToDictionary(g => g.Key, g => g.ToList());
         var bySegment = new List<ProfileSegment>();
         foreach (var segment in Reports.ReportRules.Segments)

@@ -81,7 +81,7 @@ public sealed class GetCompetitorTrendHandler(Db db, ReadStore read, Coverage.Tr
         var primaryOnly = query.PrimaryOnly == "true";
         await using var duck = await read.ConnectAsync(cancellationToken);
         var asOf = read.AsOf;
-        var facts = TrendFactsQuery.Read(duck, f, new FactRequest([Kinds.Competitor], PrimaryCompetitor: primaryOnly)).Of(Kinds.Competitor).ToList();
+        var facts = TrendFactsQuery.Read(duck, f, new FactRequest(new CompetitorFacts(Primary: primaryOnly))).Of(Kinds.Competitor).ToList();
         var names = await TrendFormat.CompetitorsAsync(db, duck, facts.Select(x => x.K1), cancellationToken);
 
         // Facts per (period, competitor) and per competitor, each list holding one entry per currency and outcome.

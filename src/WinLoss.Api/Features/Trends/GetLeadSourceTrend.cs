@@ -22,14 +22,12 @@ public sealed class GetLeadSourceTrendValidator : AbstractValidator<GetLeadSourc
 
 public sealed class GetLeadSourceTrendHandler(ReadStore read) : IQueryHandler<GetLeadSourceTrend, LeadSourceTrend>
 {
-    private static readonly string[] FactKinds = [Kinds.Deal];
-
     public async ValueTask<LeadSourceTrend> Handle(GetLeadSourceTrend query, CancellationToken cancellationToken)
     {
         var f = query.Parameters.Parse() with { Granularity = Granularity.Quarter };
         await using var duck = await read.ConnectAsync(cancellationToken);
         var asOf = read.AsOf;
-        var data = TrendFactsQuery.Read(duck, f, new FactRequest(FactKinds));
+        var data = TrendFactsQuery.Read(duck, f, new FactRequest(new DealFacts()));
         var rows = data.Of(Kinds.Deal).GroupBy(x => x.K1).Select(g =>
         {
             var l = g.ToList();

@@ -38,7 +38,7 @@ public sealed class GetMessageTrendHandler(ReadStore read) : IQueryHandler<GetMe
         var f = query.Parameters.Parse() with { Granularity = Granularity.Quarter };
         await using var duck = await read.ConnectAsync(cancellationToken);
         var asOf = read.AsOf;
-        var data = TrendFactsQuery.Read(duck, f, new FactRequest([Kinds.Message, Kinds.Deal], GroupBy: query.By, DealCounts: true));
+        var data = TrendFactsQuery.Read(duck, f, new FactRequest([new MessageFacts(), new DealFacts(CountsOnly: true)], GroupBy: query.By));
         // Without a breakdown every fact is re-bucketed into one group: all deals in the range.
         string Group(string bucket) => query.By is null ? AllDeals : bucket;
         var deals = data.Of(Kinds.Deal).GroupBy(x => Group(x.Bucket)).ToDictionary(g => g.Key, g => (Won: g.Sum(x => x.C[1]), Lost: g.Sum(x => x.C[2])));

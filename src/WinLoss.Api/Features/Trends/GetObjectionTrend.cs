@@ -41,8 +41,6 @@ public sealed class GetObjectionTrendValidator : AbstractValidator<GetObjectionT
 
 public sealed class GetObjectionTrendHandler(Db db, ReadStore read, Coverage.TrendCoverage coverage) : IQueryHandler<GetObjectionTrend, ObjectionTrend>
 {
-    private static readonly string[] FactKinds = [Kinds.Deal, Kinds.Objection, Kinds.ObjectionReps];
-
     public async ValueTask<ObjectionTrend> Handle(GetObjectionTrend query, CancellationToken cancellationToken)
     {
         var f = query.Parameters.Parse();
@@ -53,7 +51,7 @@ public sealed class GetObjectionTrendHandler(Db db, ReadStore read, Coverage.Tre
         await using var duck = await read.ConnectAsync(cancellationToken);
         var asOf = read.AsOf;
         var competitor = key == CompetitorKey.Any ? null : (await TrendFormat.CompetitorsAsync(db, duck, [key], cancellationToken))[key];
-        var request = new FactRequest(FactKinds, ObjectionCompetitor: key, DealCounts: true);
+        var request = new FactRequest(new DealFacts(CountsOnly: true), new ObjectionFacts(key, Reps: true));
         var data = TrendFactsQuery.Read(duck, f, request);
         // The (whole) period before the first one, so the first period has something to compare with.
         if (f.From is { } from)

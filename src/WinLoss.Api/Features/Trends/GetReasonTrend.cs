@@ -46,7 +46,7 @@ public sealed class GetReasonTrendHandler(Db db, ReadStore read, Coverage.TrendC
         var rows = new List<ReasonTrendRow>();
         if (by == "competitor")
         {
-            var data = TrendFactsQuery.Read(duck, f, new FactRequest([Kinds.Reason, Kinds.Competitor], PerCompetitor: true, GroupBy: TrendFactsQuery.AllDeals, Outcome: outcome, WithoutAny: true));
+            var data = TrendFactsQuery.Read(duck, f, new FactRequest([new ReasonFacts(AllDeals: false, PerCompetitor: true), new CompetitorFacts()], GroupBy: TrendFactsQuery.AllDeals, Outcome: outcome));
             var totals = data.Of(Kinds.Competitor).GroupBy(x => x.K1).ToDictionary(g => g.Key, g => g.Sum(x => x.C[outcomeColumn]));
             var reasons = data.Of(Kinds.Reason).Where(x => x.K2 == outcome && x.K3 != CompetitorKey.Any).ToList();
             var names = await TrendFormat.CompetitorsAsync(db, duck, reasons.Select(x => x.K3), cancellationToken);
@@ -58,7 +58,7 @@ public sealed class GetReasonTrendHandler(Db db, ReadStore read, Coverage.TrendC
         }
         else
         {
-            var data = TrendFactsQuery.Read(duck, f, new FactRequest([Kinds.Reason, Kinds.Deal], GroupBy: by, DealCounts: true, Outcome: outcome));
+            var data = TrendFactsQuery.Read(duck, f, new FactRequest([new ReasonFacts(), new DealFacts(CountsOnly: true)], GroupBy: by, Outcome: outcome));
             var totals = data.Of(Kinds.Deal).GroupBy(x => x.Bucket).ToDictionary(g => g.Key, g => g.Sum(x => x.C[outcomeColumn]));
             rows.AddRange(data.Of(Kinds.Reason).Where(x => x.K2 == outcome && x.K3 == CompetitorKey.Any).GroupBy(x => (x.Bucket, x.K1)).Select(g =>
                 new ReasonTrendRow(g.Key.Bucket, null, g.Key.K1, g.Sum(x => x.C[0]), g.Sum(x => x.C[1]),

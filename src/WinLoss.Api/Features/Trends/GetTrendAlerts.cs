@@ -79,8 +79,6 @@ public sealed class GetTrendAlertsValidator : AbstractValidator<GetTrendAlerts>
 
 public sealed class GetTrendAlertsHandler(Db db, ReadStore read) : IQueryHandler<GetTrendAlerts, TrendAlerts>
 {
-    private static readonly string[] FactKinds = [Kinds.Deal, Kinds.Objection, Kinds.Competitor];
-
     public static bool TryParseFdr(string text, out double fdr) =>
         double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out fdr) && fdr > 0 && fdr <= 0.5;
 
@@ -95,7 +93,7 @@ public sealed class GetTrendAlertsHandler(Db db, ReadStore read) : IQueryHandler
         var previous = Statistics.PeriodLabel(previousStart, g);
         await using var duck = await read.ConnectAsync(cancellationToken);
         var asOf = read.AsOf;
-        var data = TrendFactsQuery.Read(duck, f with { From = previousStart, To = day }, new FactRequest(FactKinds, DealCounts: true));
+        var data = TrendFactsQuery.Read(duck, f with { From = previousStart, To = day }, new FactRequest(new DealFacts(CountsOnly: true), new ObjectionFacts(), new CompetitorFacts()));
 
         // 1. Rises: one family per period.
         var deals = data.Of(Kinds.Deal).GroupBy(x => x.Bucket).ToDictionary(x => x.Key, x => (All: x.Sum(y => y.C[0]), Lost: x.Sum(y => y.C[2])));

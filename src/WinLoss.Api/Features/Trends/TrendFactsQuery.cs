@@ -6,21 +6,41 @@ using WinLoss.Api.Features.Reports;
 
 namespace WinLoss.Api.Features.Trends;
 
-/// <summary>Which facts to compute (see <see cref="Kinds"/> for what each kind counts).</summary>
-/// <param name="Kinds">Kinds to compute.</param>
-/// <param name="ObjectionCompetitor">Objection facts for this competitor key only ('*': all objections).</param>
-/// <param name="PerCompetitor">Also compute reason and message facts per competitor of the deal (k3 / k2 ≠ '*').</param>
+/// <summary>What one query asks of the read side: which facts (one <see cref="FactSet"/> per kind), in which buckets, of which deals.</summary>
+/// <param name="Sets">The facts to compute; each kind at most once.</param>
 /// <param name="GroupBy">null: bucket = period label; "segment" or "stage": bucket = that value (reports without one left out);
-/// "all": one bucket ('') for the whole range.</param>
-/// <param name="OnlyCompetitor">Competitor, reason and message facts of this competitor key only (a profile): no '*' or primary rows.</param>
-/// <param name="DealCounts">Deal facts as counts per outcome only (k1 lead source and k2 currency '', no cents or lead quality): what a
-/// share's denominator needs, at a fraction of the grouping work.</param>
+/// <see cref="TrendFactsQuery.AllDeals"/>: one bucket ('') for the whole range.</param>
 /// <param name="Outcome">Facts of deals with this outcome only (won, lost, no_decision); null: every outcome.</param>
-/// <param name="WithoutAny">With <paramref name="PerCompetitor"/>: reason and message facts per competitor only, no '*' rows.</param>
-/// <param name="PrimaryCompetitor">Competitor facts of the primary competitor only (k3 'p': each report once) instead of every competitor named (k3 'a').</param>
-public sealed record FactRequest(
-    IReadOnlyList<string> Kinds, string ObjectionCompetitor = CompetitorKey.Any, bool PerCompetitor = false, string? GroupBy = null,
-    string? OnlyCompetitor = null, bool PrimaryCompetitor = false, bool DealCounts = false, string? Outcome = null, bool WithoutAny = false);
+public sealed record FactRequest(IReadOnlyList<FactSet> Sets, string? GroupBy = null, string? Outcome = null)
+{
+    public FactRequest(params FactSet[] sets) : this((IReadOnlyList<FactSet>)sets) { }
+}
+
+/// <summary>One kind of fact a query asks for, with that kind's options (<see cref="Kinds"/> says what each counts).</summary>
+public abstract record FactSet;
+
+/// <summary>Deal facts per lead source and currency, with cents and lead quality; <paramref name="CountsOnly"/>: deal counts
+/// per outcome only (k1 and k2 ''), what a share's denominator needs, at a fraction of the grouping work.</summary>
+public sealed record DealFacts(bool CountsOnly = false) : FactSet;
+
+/// <summary>Competitor facts: each competitor named (k3 'a'), or with <paramref name="Primary"/> each report once under its
+/// primary competitor (k3 'p'); with <paramref name="Only"/> those of that competitor key alone.</summary>
+public sealed record CompetitorFacts(bool Primary = false, string? Only = null) : FactSet;
+
+/// <summary>Objection facts of one competitor key ('*': every objection), with <paramref name="Reps"/> also the distinct reps
+/// per category (kind objection_reps).</summary>
+public sealed record ObjectionFacts(string Competitor = CompetitorKey.Any, bool Reps = false) : FactSet;
+
+/// <summary>Reason facts over all deals (k3 '*', unless <paramref name="AllDeals"/> is false) and per competitor of the deal
+/// (<paramref name="PerCompetitor"/>); with <paramref name="Only"/> per that competitor alone.</summary>
+public sealed record ReasonFacts(bool AllDeals = true, bool PerCompetitor = false, string? Only = null) : FactSet;
+
+/// <summary>Message facts over all deals (k2 '*', unless <paramref name="AllDeals"/> is false) and per competitor of the deal
+/// (<paramref name="PerCompetitor"/>); with <paramref name="Only"/> per that competitor alone.</summary>
+public sealed record MessageFacts(bool AllDeals = true, bool PerCompetitor = false, string? Only = null) : FactSet;
+
+/// <summary>Collateral facts: uses per collateral item and outcome.</summary>
+public sealed record CollateralFacts : FactSet;
 
 /// <summary>
 /// The trend facts of one filter, computed on the read side (DuckDB) in one statement: the filtered reports once, then one
@@ -86,73 +106,87 @@ public static class TrendFactsQuery
         var where = Where(f, p);
         if (request.GroupBy is not null and not AllDeals) where += $" AND {request.GroupBy} IS NOT NULL";
         if (request.Outcome is not null) { where += " AND outcome = $outcome"; p.Add("outcome", Array.IndexOf(TrendTables.Outcomes, request.Outcome)); }
-        p.Add("key", request.ObjectionCompetitor);
-        p.Add("only", request.OnlyCompetitor ?? "");
-        var only = request.OnlyCompetitor is not null;
-        var onlyWhere = only ? " AND competitor_key = $only::VARCHAR" : "";
         var b = Bucket(f.Granularity, request.GroupBy);
         var g = request.GroupBy == AllDeals ? "" : b + ", "; // the GROUP BY's leading bucket (none for one bucket)
-        var kinds = request.Kinds;
 
         var parts = new List<string>();
-        if (kinds.Contains(Kinds.Deal) && request.DealCounts)
-            parts.Add($"""
-                SELECT {b}, 'deal', '', '', '', outcome, count(*), 0, 0, 0
-                FROM trend_deals WHERE {where} GROUP BY {g}outcome
-                """);
-        else if (kinds.Contains(Kinds.Deal))
-            parts.Add($"""
-                SELECT {b}, 'deal', COALESCE(lead_source, ''), cur, '', outcome, count(*), sum(cents), COALESCE(sum(lead_quality), 0), count(lead_quality)
-                FROM trend_deals WHERE {where} GROUP BY {g}lead_source, cur, outcome
-                """);
-        if (kinds.Contains(Kinds.Competitor))
+        var n = 0;
+        string Only(string? key, string column = "competitor_key") // restricts a part to one competitor key (a parameter of its own)
         {
-            if (!request.PrimaryCompetitor) parts.Add($"""
-                SELECT {b}, 'competitor', competitor_key, cur, 'a', outcome, count(*), sum(cents), 0, 0
-                FROM trend_competitors WHERE {where}{onlyWhere} GROUP BY {g}competitor_key, cur, outcome
-                """);
-            else if (!only) parts.Add($"""
-                SELECT {b}, 'competitor', primary_competitor, cur, 'p', outcome, count(*), sum(cents), 0, 0
-                FROM trend_deals WHERE {where} GROUP BY {g}primary_competitor, cur, outcome
-                """);
+            if (key is null) return "";
+            var name = "only" + (n++).ToString(CultureInfo.InvariantCulture);
+            p.Add(name, key);
+            return $" AND {column} = ${name}::VARCHAR";
         }
-        if (kinds.Contains(Kinds.Objection))
-            parts.Add($"""
-                SELECT {b}, 'objection', category, $key::VARCHAR, cur, outcome, sum(mentions), count(*), sum(overcome), sum(cents)
-                FROM trend_objections WHERE {where} AND competitor_key = $key::VARCHAR GROUP BY {g}category, cur, outcome
-                """);
-        if (kinds.Contains(Kinds.ObjectionReps))
-            parts.Add($"""
-                SELECT {b}, 'objection_reps', category, $key::VARCHAR, '', -1, count(DISTINCT rep_id), 0, 0, 0
-                FROM trend_objections WHERE {where} AND competitor_key = $key::VARCHAR GROUP BY {g}category
-                """);
-        if (kinds.Contains(Kinds.Reason))
+        foreach (var set in request.Sets)
         {
-            if (!only && !request.WithoutAny) parts.Add($"""
-                SELECT {b}, 'reason', category, '', '*', outcome, count(*), sum(is_primary::INTEGER), 0, 0
-                FROM trend_reasons WHERE {where} GROUP BY {g}category, outcome
-                """);
-            if (request.PerCompetitor) parts.Add($"""
-                SELECT {b}, 'reason', category, '', competitor_key, outcome, count(*), sum(is_primary::INTEGER), 0, 0
-                FROM trend_competitor_reasons WHERE {where}{onlyWhere} GROUP BY {g}category, competitor_key, outcome
-                """);
+            switch (set)
+            {
+                case DealFacts { CountsOnly: true }:
+                    parts.Add($"""
+                        SELECT {b}, 'deal', '', '', '', outcome, count(*), 0, 0, 0
+                        FROM trend_deals WHERE {where} GROUP BY {g}outcome
+                        """);
+                    break;
+                case DealFacts:
+                    parts.Add($"""
+                        SELECT {b}, 'deal', COALESCE(lead_source, ''), cur, '', outcome, count(*), sum(cents), COALESCE(sum(lead_quality), 0), count(lead_quality)
+                        FROM trend_deals WHERE {where} GROUP BY {g}lead_source, cur, outcome
+                        """);
+                    break;
+                case CompetitorFacts { Primary: false } named:
+                    parts.Add($"""
+                        SELECT {b}, 'competitor', competitor_key, cur, 'a', outcome, count(*), sum(cents), 0, 0
+                        FROM trend_competitors WHERE {where}{Only(named.Only)} GROUP BY {g}competitor_key, cur, outcome
+                        """);
+                    break;
+                case CompetitorFacts primary:
+                    parts.Add($"""
+                        SELECT {b}, 'competitor', primary_competitor, cur, 'p', outcome, count(*), sum(cents), 0, 0
+                        FROM trend_deals WHERE {where}{Only(primary.Only, "primary_competitor")} GROUP BY {g}primary_competitor, cur, outcome
+                        """);
+                    break;
+                case ObjectionFacts objections:
+                    p.Add("key", objections.Competitor);
+                    parts.Add($"""
+                        SELECT {b}, 'objection', category, $key::VARCHAR, cur, outcome, sum(mentions), count(*), sum(overcome), sum(cents)
+                        FROM trend_objections WHERE {where} AND competitor_key = $key::VARCHAR GROUP BY {g}category, cur, outcome
+                        """);
+                    if (objections.Reps) parts.Add($"""
+                        SELECT {b}, 'objection_reps', category, $key::VARCHAR, '', -1, count(DISTINCT rep_id), 0, 0, 0
+                        FROM trend_objections WHERE {where} AND competitor_key = $key::VARCHAR GROUP BY {g}category
+                        """);
+                    break;
+                case ReasonFacts reasons:
+                    if (reasons.AllDeals) parts.Add($"""
+                        SELECT {b}, 'reason', category, '', '*', outcome, count(*), sum(is_primary::INTEGER), 0, 0
+                        FROM trend_reasons WHERE {where} GROUP BY {g}category, outcome
+                        """);
+                    if (reasons.PerCompetitor) parts.Add($"""
+                        SELECT {b}, 'reason', category, '', competitor_key, outcome, count(*), sum(is_primary::INTEGER), 0, 0
+                        FROM trend_competitor_reasons WHERE {where}{Only(reasons.Only)} GROUP BY {g}category, competitor_key, outcome
+                        """);
+                    break;
+                case MessageFacts messages:
+                    if (messages.AllDeals) parts.Add($"""
+                        SELECT {b}, 'message', message_id, '*', '', outcome, count(*), resonance, 0, 0
+                        FROM trend_messages WHERE {where} GROUP BY {g}message_id, outcome, resonance
+                        """);
+                    if (messages.PerCompetitor) parts.Add($"""
+                        SELECT {b}, 'message', message_id, competitor_key, '', outcome, count(*), resonance, 0, 0
+                        FROM trend_competitor_messages WHERE {where}{Only(messages.Only)} GROUP BY {g}message_id, competitor_key, outcome, resonance
+                        """);
+                    break;
+                case CollateralFacts:
+                    parts.Add($"""
+                        SELECT {b}, 'collateral', collateral_id, '', '', outcome, count(*), 0, 0, 0
+                        FROM trend_collateral WHERE {where} GROUP BY {g}collateral_id, outcome
+                        """);
+                    break;
+                default:
+                    throw new ArgumentOutOfRangeException(nameof(request), set, "Unknown kind of fact.");
+            }
         }
-        if (kinds.Contains(Kinds.Message))
-        {
-            if (!only && !request.WithoutAny) parts.Add($"""
-                SELECT {b}, 'message', message_id, '*', '', outcome, count(*), resonance, 0, 0
-                FROM trend_messages WHERE {where} GROUP BY {g}message_id, outcome, resonance
-                """);
-            if (request.PerCompetitor) parts.Add($"""
-                SELECT {b}, 'message', message_id, competitor_key, '', outcome, count(*), resonance, 0, 0
-                FROM trend_competitor_messages WHERE {where}{onlyWhere} GROUP BY {g}message_id, competitor_key, outcome, resonance
-                """);
-        }
-        if (kinds.Contains(Kinds.Collateral))
-            parts.Add($"""
-                SELECT {b}, 'collateral', collateral_id, '', '', outcome, count(*), 0, 0, 0
-                FROM trend_collateral WHERE {where} GROUP BY {g}collateral_id, outcome
-                """);
 
         var data = new TrendData();
         if (parts.Count == 0) return data;
