@@ -16,5 +16,6 @@ public static class TrendEndpoints
 
         var admin = app.MapGroup("/api/v1/admin").WithTags("Admin");
         RebuildReadModelHandler.Map(admin);
+        GetReadModelStatusHandler.Map(admin);
     }
 }
