@@ -117,7 +117,8 @@ w0=$(date +%s)
 for _ in $(seq 1 "${WARMUP:-20}"); do
   for q in "${queries[@]}"; do
     name=${q%%|*}; [[ -z "${ONLY:-}" || "$name" =~ $ONLY ]] || continue
-    curl -s -o /dev/null -H "Authorization: Bearer $key" "$base${q#*|}"
+    code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $key" "$base${q#*|}" || true)
+    [ "$code" = 200 ] || { echo "$name: HTTP $code during the warm-up" >&2; exit 1; }
   done
 done
 echo "warm-up: ${WARMUP:-20} untimed passes over the queries in $(( $(date +%s) - w0 )) s"

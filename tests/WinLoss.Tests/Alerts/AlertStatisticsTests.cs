@@ -213,6 +213,25 @@ public sealed class AlertStatisticsTests
         }
     }
 
+    [Fact]
+    public void A_quantile_on_a_rounding_tie_rounds_as_plain_bisection_does()
+    {
+        static double Bisect(double p, double a, double b)
+        {
+            double low = 0, high = 1;
+            for (var i = 0; i < 60; i++)
+            {
+                var mid = (low + high) / 2;
+                if (AlertStatistics.RegularizedBeta(mid, a, b) < p) low = mid; else high = mid;
+            }
+            return (low + high) / 2;
+        }
+        // Uniform Beta(1, 1): the p quantile is p, so 0.25 sits on the tie between 0.2 and 0.3, 0.125 between 0.12 and 0.13;
+        // a symmetric beta's median 0.5 sits between 0 and 1.
+        foreach (var (p, a, b, digits) in new[] { (0.25, 1.0, 1.0, 1), (0.125, 1.0, 1.0, 2), (0.5, 0.5, 0.5, 0), (0.5, 2.0, 2.0, 0), (0.5, 40.0, 40.0, 0) })
+            Assert.Equal(Math.Round(Bisect(p, a, b), digits, MidpointRounding.AwayFromZero), AlertStatistics.BetaQuantile(p, a, b, digits));
+    }
+
     private static double Choose(int n, int k)
     {
         double r = 1;

@@ -76,11 +76,26 @@ public sealed class KeyCacheTests
         var entry = new KeyCache.Entry(9, 5, Roles.Marketing);
         var release = new TaskCompletionSource<KeyCache.Entry?>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var aborted = new CancellationTokenSource();
-        var first = cache.GetAsync("AB", _ => release.Task, aborted.Token);
+        // The lookup honours the token it is given: were it the first request's, cancelling that request would fail it.
+        var first = cache.GetAsync("AB", ct => release.Task.WaitAsync(ct), aborted.Token);
         var second = cache.GetAsync("AB", _ => throw new InvalidOperationException("a second lookup"), CancellationToken.None);
         aborted.Cancel();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first.WaitAsync(TimeSpan.FromSeconds(10)));
         release.SetResult(entry);
-        Assert.Equal(entry, await second);
+        Assert.Equal(entry, await second.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task A_request_after_a_revocation_does_not_join_a_lookup_that_started_before_it()
+    {
+        var cache = new KeyCache(new WinLoss.Api.Infrastructure.Database.Db(Path.Combine(Path.GetTempPath(), "winloss-keycache", "unused.db")));
+        var before = new TaskCompletionSource<KeyCache.Entry?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var early = cache.GetAsync("AB", _ => before.Task, CancellationToken.None); // reads the key while it is live...
+        cache.Clear();                                                                // ...a revocation commits...
+        var late = cache.GetAsync("AB", _ => Task.FromResult<KeyCache.Entry?>(null), CancellationToken.None); // ...a request after it
+        Assert.Null(await late.WaitAsync(TimeSpan.FromSeconds(10)));                  // looks the key up itself: revoked
+        before.SetResult(new KeyCache.Entry(7, 3, Roles.Rep));
+        Assert.NotNull(await early.WaitAsync(TimeSpan.FromSeconds(10)));              // the request before it got what it read
+        Assert.False(cache.TryGet("AB", out _));                                      // and that is not cached
     }
 }

@@ -337,7 +337,8 @@ public static class AlertStatistics
     /// The quantile rounded to <paramref name="digits"/> decimals straight from Newton estimates, or null to bisect: the
     /// rounding of an estimate, r, is the answer when the quantile lies in r's rounding interval, that is when
     /// I(r − h) &lt; p ≤ I(r + h) with h half a unit of the last decimal (I is increasing). Bisection returns the same r then.
-    /// One Newton step from the normal approximation and that check: three evaluations of I instead of five or more.
+    /// One Newton step from the normal approximation and that check: three evaluations of I instead of five or more; a
+    /// second step and check when the first estimate's rounding does not hold (six, then bisection when that fails too).
     /// </summary>
     private static double? RoundedQuantile(double probability, double a, double b, double logInverseBeta, int digits)
     {
@@ -352,11 +353,15 @@ public static class AlertStatistics
             x -= (RegularizedBeta(x, a, b, logInverseBeta) - probability) / density;
             if (double.IsNaN(x)) return null;
             var r = Math.Round(Math.Clamp(x, 0, 1), digits, MidpointRounding.AwayFromZero);
-            if (RegularizedBeta(r - h, a, b, logInverseBeta) < probability && RegularizedBeta(r + h, a, b, logInverseBeta) >= probability)
+            // Inside the interval by a margin: a quantile on a rounding tie (r ± h) is left to bisection.
+            if (RegularizedBeta(r - h + TieMargin, a, b, logInverseBeta) < probability && RegularizedBeta(r + h - TieMargin, a, b, logInverseBeta) >= probability)
                 return r;
         }
         return null;
     }
+
+    /// <summary>How far inside its rounding interval a quantile must be for <see cref="RoundedQuantile"/> to answer.</summary>
+    private const double TieMargin = 1e-12;
 
     /// <summary>Halvings of [0, 1] that <see cref="StartBracket"/> skips (a bracket 2⁻²⁰ ≈ 1e-6 wide).</summary>
     private const int StartLevel = 20;

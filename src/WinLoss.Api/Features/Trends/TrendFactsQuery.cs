@@ -102,6 +102,8 @@ public static class TrendFactsQuery
     /// </summary>
     public static TrendData Read(DuckDBConnection c, TrendFilter f, FactRequest request)
     {
+        if (request.Sets.Select(x => x.GetType()).Distinct().Count() != request.Sets.Count)
+            throw new ArgumentException("Each kind of fact at most once per request (their rows are summed).", nameof(request));
         var p = new DynamicParameters();
         var where = Where(f, p);
         if (request.GroupBy is not null and not AllDeals) where += $" AND {request.GroupBy} IS NOT NULL";

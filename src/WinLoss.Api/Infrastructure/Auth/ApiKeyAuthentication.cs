@@ -106,34 +106,35 @@ public sealed class KeyCache(Database.Db db)
         return false;
     }
 
-    private readonly ConcurrentDictionary<string, Lazy<Task<Entry?>>> _lookups = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Hash, long Generation), Lazy<Task<Entry?>>> _lookups = new();
 
     /// <summary>
     /// The key's entry: from the cache, else from <paramref name="lookUp"/> (null: no such live key), cached. Requests
     /// arriving with the same uncached key while it is looked up share that one lookup, so a burst of first requests opens
-    /// one database connection, not one each. The shared lookup runs to its end even when the request that started it is
-    /// cancelled; each request stops waiting when its own token is cancelled.
+    /// one database connection, not one each. A request arriving after a revocation or role change (<see cref="Clear"/>)
+    /// never joins a lookup that started before it: lookups are shared per cache generation. The shared lookup runs to its
+    /// end even when the request that started it is cancelled; each request stops waiting when its own token is cancelled.
     /// </summary>
     public async Task<Entry?> GetAsync(string hashHex, Func<CancellationToken, Task<Entry?>> lookUp, CancellationToken ct)
     {
         if (TryGet(hashHex, out var cached)) return cached;
-        var lookup = _lookups.GetOrAdd(hashHex, h => new Lazy<Task<Entry?>>(() => LookUpOnceAsync(h, lookUp)));
+        var key = (hashHex, Generation);
+        var lookup = _lookups.GetOrAdd(key, k => new Lazy<Task<Entry?>>(() => LookUpOnceAsync(k, lookUp)));
         return await lookup.Value.WaitAsync(ct);
     }
 
-    private async Task<Entry?> LookUpOnceAsync(string hashHex, Func<CancellationToken, Task<Entry?>> lookUp)
+    private async Task<Entry?> LookUpOnceAsync((string Hash, long Generation) key, Func<CancellationToken, Task<Entry?>> lookUp)
     {
         await Task.Yield(); // out of the Lazy's factory before anything can fail or finish
         try
         {
-            var generation = Generation;
             var entry = await lookUp(CancellationToken.None);
-            if (entry is not null) Set(hashHex, entry, generation);
+            if (entry is not null) Set(key.Hash, entry, key.Generation);
             return entry;
         }
         finally
         {
-            _lookups.TryRemove(hashHex, out _);
+            _lookups.TryRemove(key, out _);
         }
     }
 
