@@ -497,6 +497,31 @@ public sealed class ReportFormTests(BrowserFixture browser) : IClassFixture<Brow
     }
 
     [Fact]
+    public async Task Typing_a_competitor_before_the_list_arrives_shows_the_matches_once_it_does()
+    {
+        await SeedAsync();
+        var key = await NewRepAsync();
+        await using var context = await browser.PhoneAsync();
+        var listAsked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await context.RouteAsync("**/api/v1/competitors", async route =>
+        {
+            listAsked.TrySetResult();
+            await release.Task.WaitAsync(TimeSpan.FromSeconds(30)); // a slow network: the list arrives after the rep typed
+            await route.ContinueAsync();
+        });
+        var page = await OpenAsync(context, key);
+        await listAsked.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await Assertions.Expect(page.Locator("#who")).ToContainTextAsync("Signed in as");
+        await page.TapAsync("label[for=outcome-lost]");
+        await page.Locator("#competitor-input").PressSequentiallyAsync("Sale");
+        await Assertions.Expect(page.Locator("#competitor-list [role=option]")).ToHaveTextAsync(["Add “Sale”"]);
+        release.SetResult();
+        await page.Locator("#competitor-list [role=option]", new() { HasText = "Salesforce" }).TapAsync();
+        await Assertions.Expect(page.Locator("#competitor-chosen")).ToContainTextAsync("Salesforce");
+    }
+
+    [Fact]
     public async Task A_duplicate_deal_error_opens_the_existing_report_for_amendment_and_the_amendment_is_stored()
     {
         await SeedAsync();

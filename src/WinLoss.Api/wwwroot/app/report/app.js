@@ -138,6 +138,9 @@ async function refreshReference() {
       aliases: listOf(c.aliases).map((a) => (typeof a === "string" ? a : a && (a.alias || a.name))).filter(Boolean),
     }));
     writeJson(LS.competitors, competitors);
+    // A rep who started typing before the list arrived (first visit, slow network) sees the matches now, not only "Add".
+    const input = $("competitor-input");
+    if (input && input.value.trim() && document.activeElement === input) renderSuggestions();
   }
   const msgList = pick(messages);
   const colList = pick(collateral);
