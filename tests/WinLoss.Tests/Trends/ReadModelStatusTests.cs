@@ -30,12 +30,12 @@ public sealed class ReadModelStatusTests
 
         for (var i = 0; i < 3; i++)
             Assert.Equal(HttpStatusCode.Created, (await Client(factory, rep.Key).PostReport(Http.Report($"STATUS-{i}"))).StatusCode);
+        await Task.Delay(1500); // the pass nudged by the filings (and the key's last-used time) has run: no more passes now
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/api/v1/trends/competitors")).StatusCode); // catches up
         var applied = await (await admin.GetAsync("/api/v1/admin/read-model")).ReadJson();
         Assert.Equal(0, applied["pendingChanges"]!.GetValue<long>());
         Assert.True(applied["position"]!.GetValue<long>() > first["position"]!.GetValue<long>());
         Assert.NotNull(applied["asOf"]);
-        await Task.Delay(1500); // the pass nudged by the filings (and the key's last-used time) has run
 
         // A change committed behind the process's back (as another instance's would be) is pending until a query applies it.
         using (var db = baseApp.OpenDb())
@@ -77,5 +77,28 @@ public sealed class ReadModelStatusTests
         var savedAt = DateTime.Parse(saved["snapshot"]!["savedAt"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture,
             System.Globalization.DateTimeStyles.AdjustToUniversal);
         Assert.InRange(savedAt, DateTime.UtcNow.AddMinutes(-1), DateTime.UtcNow.AddMinutes(1));
+    }
+
+    [Fact]
+    [Trait("Engine", "PostgreSql")]
+    public async Task On_postgresql_changes_above_the_watermark_that_the_last_pass_applied_are_not_pending()
+    {
+        await using var app = new TestApp();
+        await app.InitializeAsync();
+        var rep = app.SeedUser("rep");
+        // A transaction in flight (another instance's, say) holds the watermark below everything committed after it began.
+        using var held = app.OpenDb();
+        using var transaction = held.BeginTransaction();
+        var heldId = held.ExecuteScalar<long>("SELECT pg_current_xact_id()::text::bigint", transaction: transaction);
+
+        for (var i = 0; i < 3; i++)
+            Assert.Equal(HttpStatusCode.Created, (await app.Client(rep.Key).PostReport(Http.Report($"HELD-{i}"))).StatusCode);
+        var trend = await (await app.Admin().GetAsync("/api/v1/trends/competitors")).ReadJson(); // applies the three
+        Assert.Equal(3, trend["overall"]!.AsArray().Sum(r => r!["deals"]!.GetValue<long>()));
+
+        var status = await (await app.Admin().GetAsync("/api/v1/admin/read-model")).ReadJson();
+        Assert.True(status["position"]!.GetValue<long>() < heldId, "the watermark was not held back");
+        Assert.Equal(0, status["pendingChanges"]!.GetValue<long>());
+        transaction.Rollback();
     }
 }

@@ -30,25 +30,33 @@ public sealed record ReadModelSnapshot(string SavedAt, long Bytes);
 
 public sealed class GetReadModelStatusHandler(ReadStore read, Db db, ILogger<GetReadModelStatusHandler> logger) : IQueryHandler<GetReadModelStatus, ReadModelStatus>
 {
+    /// <summary>
+    /// PostgreSQL: the watermark trails transactions in flight at the last pass, so changes above it that the pass saw
+    /// (visible in its snapshot) are applied already; the pending ones are those it did not see.
+    /// </summary>
+    private const string PendingPostgreSqlSql =
+        "SELECT count(*) FROM read_changes WHERE txid > @position AND NOT pg_visible_in_snapshot(txid::text::xid8, @snapshot::pg_snapshot)";
+
     public async ValueTask<ReadModelStatus> Handle(GetReadModelStatus query, CancellationToken cancellationToken)
     {
-        var position = read.Position;
+        var (position, snapshot) = (read.Position, read.FeedSnapshot); // read together: a pass may land in between (then more counts)
         long? pending = null;
         try
         {
             await using var c = await db.OpenAsync(cancellationToken);
             pending = await c.ExecuteScalarAsync<long>(new CommandDefinition(
-                $"SELECT count(*) FROM read_changes WHERE {db.Dialect.FeedKey} > @position", new { position }, cancellationToken: cancellationToken));
+                snapshot is null ? $"SELECT count(*) FROM read_changes WHERE {db.Dialect.FeedKey} > @position" : PendingPostgreSqlSql,
+                new { position, snapshot }, cancellationToken: cancellationToken));
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             logger.LogWarning(ex, "Read-model status: could not count the pending changes");
         }
         var file = new FileInfo(read.SnapshotPath);
-        var snapshot = file.Exists
+        var saved = file.Exists
             ? new ReadModelSnapshot(file.LastWriteTimeUtc.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture), file.Length)
             : null;
-        return new ReadModelStatus(read.State, read.IsReady, position, read.AsOf, pending, snapshot);
+        return new ReadModelStatus(read.State, read.IsReady, position, read.AsOf, pending, saved);
     }
 
     public static void Map(RouteGroupBuilder group) =>

@@ -45,6 +45,7 @@ public sealed class ReadStore : IDisposable
     private DuckDBConnection? _writer;
     private long _position;
     private string? _asOf;
+    private string? _feedSnapshot;
     private long _tickets;
     private long _served;
     private long _savedPosition = -1;
@@ -78,6 +79,12 @@ public sealed class ReadStore : IDisposable
 
     /// <summary>When the last applied change was written (ISO 8601 UTC); null before any change.</summary>
     public string? AsOf => Volatile.Read(ref _asOf);
+
+    /// <summary>
+    /// PostgreSQL: the snapshot (pg_snapshot text) the last pass read the change log in. Changes above the watermark
+    /// (<see cref="Position"/>) that it saw are applied already; null on SQLite and until the first pass after a load.
+    /// </summary>
+    public string? FeedSnapshot => Volatile.Read(ref _feedSnapshot);
 
     /// <summary>
     /// A connection for queries (dispose it when done), after applying every change committed so far — whoever wrote it,
@@ -253,7 +260,12 @@ public sealed class ReadStore : IDisposable
             var next = dialect.FeedNextPositionSql is { } nextSql
                 ? Math.Max(_position, source.ExecuteScalar<long>(nextSql, transaction: sourceTransaction))
                 : changes.Count > 0 ? changes[^1].Seq : _position;
-            if (changes.Count == 0 && next == _position) return;
+            var snapshot = dialect.FeedSnapshotSql is { } snapshotSql ? source.ExecuteScalar<string>(snapshotSql, transaction: sourceTransaction) : null;
+            if (changes.Count == 0 && next == _position)
+            {
+                Volatile.Write(ref _feedSnapshot, snapshot);
+                return;
+            }
 
             var writer = _writer!;
             using (var target = writer.BeginTransaction())
@@ -268,6 +280,7 @@ public sealed class ReadStore : IDisposable
                 target.Commit();
                 Interlocked.Exchange(ref _position, next);
                 Volatile.Write(ref _asOf, at);
+                Volatile.Write(ref _feedSnapshot, snapshot);
             }
             if (dialect.FeedNextPositionSql is not null || changes.Count < ChangesPerBatch) return;
         }
@@ -359,6 +372,7 @@ public sealed class ReadStore : IDisposable
         oldRoot?.Dispose();
         Interlocked.Exchange(ref _position, position);
         Volatile.Write(ref _asOf, changedAt);
+        Volatile.Write(ref _feedSnapshot, null);
         _savedPosition = -1;
     }
 
