@@ -5,7 +5,7 @@ using WinLoss.Tests.Infrastructure;
 namespace WinLoss.Tests.Identity;
 
 /// <summary>
-/// Contract section 2 with real data: each action of the matrix as the owning rep, another rep, marketing,
+/// The role matrix (docs/api-guide.md, "Users, roles and API keys") with real data: each action of the matrix as the owning rep, another rep, marketing,
 /// analyst, admin and without a key. Another rep's report is 404 (no existence leak), a missing key 401.
 /// </summary>
 public sealed class AccessRulesTests(TestApp app) : IClassFixture<TestApp>
@@ -41,7 +41,7 @@ public sealed class AccessRulesTests(TestApp app) : IClassFixture<TestApp>
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public async Task Each_role_gets_what_contract_section_2_says(string action, string caller)
+    public async Task Each_role_gets_what_the_role_matrix_says(string action, string caller)
     {
         var (ownerId, ownerKey) = app.SeedUser("rep");
         var keys = new Dictionary<string, string?>

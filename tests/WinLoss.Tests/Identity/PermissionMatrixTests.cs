@@ -10,11 +10,11 @@ using WinLoss.Tests.Infrastructure;
 namespace WinLoss.Tests.Identity;
 
 /// <summary>
-/// Contract section 2, restated per route. Every /api endpoint the app maps must match a row here and
-/// carry exactly the roles of that row (through its policies): a new endpoint without a policy, with a
-/// policy that lets the wrong roles in, or on a route the contract does not know, fails.
+/// The role matrix (docs/api-guide.md, "Users, roles and API keys"), restated per route. Every /api endpoint the app
+/// maps must match a row here and carry exactly the roles of that row (through its policies): a new endpoint without a
+/// policy, with a policy that lets the wrong roles in, or on a route the matrix does not know, fails.
 /// </summary>
-public static class ContractMatrix
+public static class RoleMatrix
 {
     public static readonly string[] All = [Roles.Rep, Roles.Marketing, Roles.Analyst, Roles.Admin];
     private static readonly string[] FileReports = [Roles.Rep, Roles.Analyst, Roles.Admin];
@@ -109,12 +109,12 @@ public sealed record ApiEndpoint(string Method, string Route, RoutePattern Patte
         foreach (var endpoint in source.Endpoints.OfType<RouteEndpoint>())
         {
             var raw = endpoint.RoutePattern.RawText ?? "";
-            if (!ContractMatrix.Normalize(raw).StartsWith("/api/", StringComparison.Ordinal)) continue;
+            if (!RoleMatrix.Normalize(raw).StartsWith("/api/", StringComparison.Ordinal)) continue;
             var methods = endpoint.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()?.HttpMethods ?? ["*"];
             var authorize = endpoint.Metadata.GetOrderedMetadata<IAuthorizeData>();
             var policies = authorize.Select(a => a.Policy).OfType<string>().Distinct().ToArray();
             // Effective roles: every policy must pass, so a role gets in only if all of them admit it.
-            IEnumerable<string> roles = ContractMatrix.All;
+            IEnumerable<string> roles = RoleMatrix.All;
             foreach (var policy in policies)
                 roles = roles.Intersect(WinLoss.Api.Infrastructure.Auth.Policies.Matrix.TryGetValue(policy, out var r) ? r : []);
             foreach (var roleList in authorize.Select(a => a.Roles).OfType<string>())
@@ -123,7 +123,7 @@ public sealed record ApiEndpoint(string Method, string Route, RoutePattern Patte
             var protectedAtAll = authorize.Count > 0;
             var accepts = endpoint.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>()?.ContentTypes.FirstOrDefault();
             foreach (var method in methods)
-                list.Add(new ApiEndpoint(method, ContractMatrix.Normalize(raw), endpoint.RoutePattern, policies, anonymous,
+                list.Add(new ApiEndpoint(method, RoleMatrix.Normalize(raw), endpoint.RoutePattern, policies, anonymous,
                     protectedAtAll ? roles.OrderBy(x => x).ToArray() : [], accepts));
         }
         return list;
@@ -133,26 +133,26 @@ public sealed record ApiEndpoint(string Method, string Route, RoutePattern Patte
 public sealed class PermissionMatrixTests(TestApp app) : IClassFixture<TestApp>
 {
     [Fact]
-    public void Every_api_endpoint_carries_exactly_the_roles_of_the_contract_matrix()
+    public void Every_api_endpoint_carries_exactly_the_roles_of_the_role_matrix()
     {
         var endpoints = ApiEndpoint.From(app.Services);
         Assert.True(endpoints.Count >= 15, $"expected the app's /api endpoints, found {endpoints.Count}");
         var problems = new List<string>();
         foreach (var e in endpoints)
         {
-            var expected = ContractMatrix.Expected(e.Method, e.Route);
-            if (expected is null) { problems.Add($"{e}: not in the contract matrix table (tests/WinLoss.Tests/Identity/PermissionMatrixTests.cs); add its row"); continue; }
+            var expected = RoleMatrix.Expected(e.Method, e.Route);
+            if (expected is null) { problems.Add($"{e}: not in the role matrix table (tests/WinLoss.Tests/Identity/PermissionMatrixTests.cs); add its row"); continue; }
             if (e.Anonymous) { problems.Add($"{e}: allows anonymous access"); continue; }
             if (e.Policies.Length == 0) { problems.Add($"{e}: has no authorization policy (.RequireAuthorization(Policies.X))"); continue; }
             var want = expected.OrderBy(x => x).ToArray();
             if (!want.SequenceEqual(e.Roles))
-                problems.Add($"{e}: policies [{string.Join(", ", e.Policies)}] admit [{string.Join(", ", e.Roles)}], the contract says [{string.Join(", ", want)}]");
+                problems.Add($"{e}: policies [{string.Join(", ", e.Policies)}] admit [{string.Join(", ", e.Roles)}], the role matrix says [{string.Join(", ", want)}]");
         }
         Assert.True(problems.Count == 0, string.Join("\n", problems));
     }
 
     [Fact]
-    public void Every_endpoint_of_the_contract_that_exists_today_is_mapped()
+    public void Every_endpoint_of_the_role_matrix_that_exists_today_is_mapped()
     {
         var routes = ApiEndpoint.From(app.Services).Select(e => e.ToString()).ToHashSet();
         string[] required =
@@ -167,19 +167,19 @@ public sealed class PermissionMatrixTests(TestApp app) : IClassFixture<TestApp>
     }
 
     [Fact]
-    public void The_matrix_table_rejects_what_the_contract_forbids()
+    public void The_matrix_table_rejects_what_the_role_matrix_forbids()
     {
-        // The table is the test's oracle, so check a few of its answers against the contract text directly.
-        Assert.Null(ContractMatrix.Expected("GET", "/api/v1/secrets"));
-        Assert.Equal([Roles.Admin], ContractMatrix.Expected("DELETE", "/api/v1/keys/{}")!);
-        Assert.DoesNotContain(Roles.Marketing, ContractMatrix.Expected("POST", "/api/v1/reports")!);
-        Assert.DoesNotContain(Roles.Rep, ContractMatrix.Expected("DELETE", "/api/v1/reports/{}")!);
-        Assert.DoesNotContain(Roles.Rep, ContractMatrix.Expected("POST", "/api/v1/competitors/{}/merge")!);
-        Assert.Contains(Roles.Rep, ContractMatrix.Expected("GET", "/api/v1/competitors/unmatched")!);
-        Assert.Contains(Roles.Marketing, ContractMatrix.Expected("POST", "/api/v1/catalog/messages")!);
-        Assert.DoesNotContain(Roles.Marketing, ContractMatrix.Expected("POST", "/api/v1/taxonomy/reasons")!);
-        Assert.DoesNotContain(Roles.Marketing, ContractMatrix.Expected("GET", "/api/v1/exports/reports")!);
-        Assert.DoesNotContain(Roles.Marketing, ContractMatrix.Expected("POST", "/api/v1/imports/crm")!);
+        // The table is the test's oracle, so check a few of its answers against the documented roles directly.
+        Assert.Null(RoleMatrix.Expected("GET", "/api/v1/secrets"));
+        Assert.Equal([Roles.Admin], RoleMatrix.Expected("DELETE", "/api/v1/keys/{}")!);
+        Assert.DoesNotContain(Roles.Marketing, RoleMatrix.Expected("POST", "/api/v1/reports")!);
+        Assert.DoesNotContain(Roles.Rep, RoleMatrix.Expected("DELETE", "/api/v1/reports/{}")!);
+        Assert.DoesNotContain(Roles.Rep, RoleMatrix.Expected("POST", "/api/v1/competitors/{}/merge")!);
+        Assert.Contains(Roles.Rep, RoleMatrix.Expected("GET", "/api/v1/competitors/unmatched")!);
+        Assert.Contains(Roles.Marketing, RoleMatrix.Expected("POST", "/api/v1/catalog/messages")!);
+        Assert.DoesNotContain(Roles.Marketing, RoleMatrix.Expected("POST", "/api/v1/taxonomy/reasons")!);
+        Assert.DoesNotContain(Roles.Marketing, RoleMatrix.Expected("GET", "/api/v1/exports/reports")!);
+        Assert.DoesNotContain(Roles.Marketing, RoleMatrix.Expected("POST", "/api/v1/imports/crm")!);
     }
 }
 
@@ -191,20 +191,20 @@ public sealed class PermissionMatrixTests(TestApp app) : IClassFixture<TestApp>
 public sealed class PermissionMatrixHttpTests(TestApp app) : IClassFixture<TestApp>
 {
     [Fact]
-    public async Task Every_role_against_every_api_endpoint_gets_401_403_or_through_as_the_contract_says()
+    public async Task Every_role_against_every_api_endpoint_gets_401_403_or_through_as_the_role_matrix_says()
     {
         var keys = new Dictionary<string, string>();
-        foreach (var role in ContractMatrix.All) keys[role] = app.SeedUser(role).Key;
+        foreach (var role in RoleMatrix.All) keys[role] = app.SeedUser(role).Key;
         var anonymous = app.Client(null);
         var problems = new List<string>();
         var endpoints = ApiEndpoint.From(app.Services);
 
         foreach (var e in endpoints.Where(e => e.Method != "*"))
         {
-            var expected = ContractMatrix.Expected(e.Method, e.Route) ?? [];
+            var expected = RoleMatrix.Expected(e.Method, e.Route) ?? [];
             var url = await FindUrl(anonymous, e);
             if (url is null) { problems.Add($"{e}: no placeholder URL reached the endpoint without a key as 401"); continue; }
-            foreach (var role in ContractMatrix.All)
+            foreach (var role in RoleMatrix.All)
             {
                 var status = (int)(await Send(app.Client(keys[role]), e, url)).StatusCode;
                 var allowed = expected.Contains(role);

@@ -6,7 +6,7 @@ using WinLoss.Api.Infrastructure.Database;
 
 namespace WinLoss.Api.Features.Taxonomy;
 
-/// <summary>The reason or objection categories reports may use: the seeded ones in the contract's order, then added ones in the order they were added.</summary>
+/// <summary>The reason or objection categories reports may use: the seeded ones in their documented order (docs/api-guide.md, "Taxonomy"), then added ones in the order they were added.</summary>
 public sealed record ListCategories(CategoryKind Kind) : IQuery<CategoryList>;
 
 public sealed class ListCategoriesHandler(Db db) : IQueryHandler<ListCategories, CategoryList>

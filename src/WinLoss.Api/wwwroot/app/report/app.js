@@ -150,7 +150,7 @@ async function refreshReference() {
   renderTaxonomy();
 }
 
-/** The seeded categories in the contract's order (most common first, "other" last among them), then added ones. */
+/** The seeded categories in their documented order (docs/api-guide.md, "Taxonomy": most common first, "other" last among them), then added ones. */
 function seedOrder(list, seeds) {
   if (!list) return list;
   const rank = (code) => { const i = seeds.findIndex((c) => c.code === code); return i < 0 ? seeds.length : i; };
