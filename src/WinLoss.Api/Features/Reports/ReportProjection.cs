@@ -101,8 +101,8 @@ public sealed class ReportProjection : Projection
         var years = target.Query<int>("SELECT DISTINCT year(closed_on)::INTEGER FROM reports ORDER BY 1").ToList();
         foreach (var year in years)
         {
-            var byId = string.Create(CultureInfo.InvariantCulture, $"closed_on >= DATE '{year:D4}-01-01' AND closed_on < DATE '{year + 1:D4}-01-01'");
-            foreach (var statement in TrendTables.Derive($"report_id IN (SELECT id FROM reports WHERE {byId})", byId))
+            var inYear = string.Create(CultureInfo.InvariantCulture, $"closed_on >= DATE '{year:D4}-01-01' AND closed_on < DATE '{year + 1:D4}-01-01'");
+            foreach (var statement in TrendTables.Derive($"report_id IN (SELECT id FROM reports WHERE {inYear})", inYear))
             {
                 target.Execute(statement);
                 target.Execute("CHECKPOINT");

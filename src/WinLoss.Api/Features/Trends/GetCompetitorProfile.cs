@@ -41,8 +41,7 @@ public sealed class GetCompetitorProfileHandler(Db db, ReadStore read) : IQueryH
         var asOf = read.AsOf;
         var competitor = (await TrendFormat.CompetitorsAsync(db, duck, [key], cancellationToken))[key]!;
         // The series per period; reasons, objections and messages over the whole range (one bucket); the segments.
-        var mine = TrendFactsQuery.Read(duck, f, new FactRequest(new CompetitorFacts(Only: key)))
-            .Of(Kinds.Competitor).Where(x => x.K1 == key).ToList();
+        var mine = TrendFactsQuery.Read(duck, f, new FactRequest(new CompetitorFacts(Only: key))).Of(Kinds.Competitor).ToList();
         var data = TrendFactsQuery.Read(duck, f,
             new FactRequest([new ReasonFacts(AllDeals: false, PerCompetitor: true, Only: key), new ObjectionFacts(key),
                 new MessageFacts(AllDeals: false, PerCompetitor: true, Only: key)], GroupBy: TrendFactsQuery.AllDeals));
@@ -61,7 +60,7 @@ public sealed class GetCompetitorProfileHandler(Db db, ReadStore read) : IQueryH
             .OrderByDescending(r => r.Resonated).ThenByDescending(r => r.Uses).ThenBy(r => r.MessageId, StringComparer.Ordinal).ToList();
 
         var segments = TrendFactsQuery.Read(duck, f, new FactRequest([new CompetitorFacts(Only: key)], GroupBy: "segment"))
-            .Of(Kinds.Competitor).Where(x => x.K1 == key).GroupBy(x => x.Bucket).ToDictionary(g => g.Key, g => g.ToList());
+            .Of(Kinds.Competitor).GroupBy(x => x.Bucket).ToDictionary(g => g.Key, g => g.ToList());
         var bySegment = new List<ProfileSegment>();
         foreach (var segment in Reports.ReportRules.Segments)
         {

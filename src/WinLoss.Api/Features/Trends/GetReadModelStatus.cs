@@ -39,7 +39,8 @@ public sealed class GetReadModelStatusHandler(ReadStore read, Db db, ILogger<Get
 
     public async ValueTask<ReadModelStatus> Handle(GetReadModelStatus query, CancellationToken cancellationToken)
     {
-        var (position, snapshot) = (read.Position, read.FeedSnapshot); // read together: a pass may land in between (then more counts)
+        // A pass landing between these two reads leaves the count right: what it applied is visible in its snapshot.
+        var (position, snapshot) = (read.Position, read.FeedSnapshot);
         long? pending = null;
         try
         {

@@ -98,14 +98,12 @@ public abstract partial class Dialect
     /// <summary>SQL returning (seq, entity, entity_id, changed_at) of the changes a projection at @position has not applied, in apply order.</summary>
     public abstract string FeedChangesSql { get; }
 
-    /// <summary>The position after applying the rows of <see cref="FeedChangesSql"/> (same transaction): null = the last row's seq.</summary>
-    public abstract string? FeedNextPositionSql { get; }
-
     /// <summary>
-    /// SQL returning the feed's snapshot in the same transaction (PostgreSQL: which transactions it sees), so that what a
-    /// pass applied can be told apart from changes above the watermark it did not see; null where positions say it all.
+    /// The position after applying the rows of <see cref="FeedChangesSql"/> (same transaction) and the snapshot they were
+    /// read in (PostgreSQL: which transactions it sees, so that changes above the watermark that were applied can be told
+    /// from those not seen yet); null = the last row's seq, and no snapshot.
     /// </summary>
-    public abstract string? FeedSnapshotSql { get; }
+    public abstract string? FeedNextPositionSql { get; }
 
     /// <summary>SQL returning the highest position a projection of this database can have reached (a larger one belongs to another database).</summary>
     public abstract string FeedMaxPositionSql { get; }
@@ -141,7 +139,6 @@ public abstract partial class Dialect
         public override string FeedChangesSql =>
             "SELECT seq, entity, entity_id, changed_at FROM read_changes WHERE seq > @position ORDER BY seq LIMIT @limit";
         public override string? FeedNextPositionSql => null;
-        public override string? FeedSnapshotSql => null;
         public override string FeedMaxPositionSql => "SELECT COALESCE(MAX(seq), 0) FROM read_changes";
         public override string FeedKey => "seq";
     }
@@ -177,8 +174,8 @@ public abstract partial class Dialect
             "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint - 1, (SELECT changed_at FROM read_changes ORDER BY seq DESC LIMIT 1)";
         public override string FeedChangesSql =>
             "SELECT seq, entity, entity_id, changed_at FROM read_changes WHERE txid > @position ORDER BY seq";
-        public override string? FeedNextPositionSql => "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint - 1";
-        public override string? FeedSnapshotSql => "SELECT pg_current_snapshot()::text";
+        public override string? FeedNextPositionSql =>
+            "SELECT pg_snapshot_xmin(s)::text::bigint - 1, s::text FROM pg_current_snapshot() AS s";
         public override string FeedMaxPositionSql => "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint - 1";
         public override string FeedKey => "txid";
     }

@@ -256,11 +256,13 @@ public sealed class ReadStore : IDisposable
             }
             var changes = source.Query<(long Seq, string Entity, long Id, string ChangedAt)>(
                 dialect.FeedChangesSql, new { position = _position, limit = ChangesPerBatch }, sourceTransaction).ToList();
-            // SQLite: the last change's seq. PostgreSQL: the watermark of this snapshot (Dialect, "PostgreSqlDialect").
-            var next = dialect.FeedNextPositionSql is { } nextSql
-                ? Math.Max(_position, source.ExecuteScalar<long>(nextSql, transaction: sourceTransaction))
-                : changes.Count > 0 ? changes[^1].Seq : _position;
-            var snapshot = dialect.FeedSnapshotSql is { } snapshotSql ? source.ExecuteScalar<string>(snapshotSql, transaction: sourceTransaction) : null;
+            // SQLite: the last change's seq. PostgreSQL: the watermark of this snapshot, and the snapshot (Dialect, "PostgreSqlDialect").
+            var (next, snapshot) = (changes.Count > 0 ? changes[^1].Seq : _position, (string?)null);
+            if (dialect.FeedNextPositionSql is { } nextSql)
+            {
+                var (watermark, seen) = source.QuerySingle<(long, string)>(nextSql, transaction: sourceTransaction);
+                (next, snapshot) = (Math.Max(_position, watermark), seen);
+            }
             if (changes.Count == 0 && next == _position)
             {
                 Volatile.Write(ref _feedSnapshot, snapshot);
